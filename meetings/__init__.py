@@ -1,0 +1,103 @@
+"""The cluster meeting manager: ``create_app`` builds the Flask application."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Make the app. ``config`` replaces the settings read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_i18n(app)
+    register_auth(app)
+    register_blueprints(app)
+    register_templating(app)
+    register_security(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
+    from dotenv import load_dotenv
+
+    from config import load_config
+
+    if config is None:
+        load_dotenv(ROOT / ".env")
+        app.config.update(load_config(Path(app.instance_path)))
+    else:
+        app.config.update(config)
+
+
+def register_extensions(app: Flask) -> None:
+    from meetings.extensions import csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from meetings.site.i18n import init_babel
+
+    init_babel(app)
+
+
+def register_auth(app: Flask) -> None:
+    from meetings.auth.access import init_login
+
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from meetings.auth.views import bp as auth_bp
+    from meetings.events.public import bp as events_public_bp
+    from meetings.events.views import bp as events_bp
+    from meetings.network.public import bp as network_public_bp
+    from meetings.network.views import bp as network_bp
+    from meetings.participants.views import bp as participants_bp
+    from meetings.site.views import bp as site_bp
+    from meetings.venues.views import bp as venues_bp
+
+    for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
+                      events_bp, events_public_bp, participants_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_templating(app: Flask) -> None:
+    from meetings.site.templating import init_templating
+
+    init_templating(app)
+
+
+def register_security(app: Flask) -> None:
+    from meetings.site.security import init_security
+
+    init_security(app)
+
+
+def register_errors(app: Flask) -> None:
+    from meetings.site.errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from meetings.auth.commands import users_cli
+    from meetings.site.demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,46 @@
+"""Who may see what: login loading and the organiser/admin guards."""
+from __future__ import annotations
+
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from meetings.extensions import db, login_manager
+
+
+def init_login(app: Flask) -> None:
+    from meetings.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+
+def require_organiser() -> object | None:
+    """``before_request`` for organiser blueprints: anonymous visitors go to the login."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def require_admin() -> None:
+    """Abort with 403 unless the logged-in organiser is an administrator."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not current_user.is_admin:
+        abort(403)
+
+
+def safe_next(default: str) -> str:
+    """The ``next`` parameter if it is a local path, else ``default``."""
+    target = request.values.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
+
+from meetings.core.forms import BaseForm, email_validators, language_choices, lower_strip, no_control_characters
+
+MIN_PASSWORD = 10
+
+
+class LoginForm(BaseForm):
+    email = EmailField(_l("Email"), filters=[lower_strip], validators=email_validators())
+    password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Please enter your password.")), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class UserForm(BaseForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120), no_control_characters])
+    email = EmailField(_l("Email"), filters=[lower_strip], validators=email_validators())
+    language = SelectField(_l("Language"), choices=language_choices(), default="en")
+    is_admin = BooleanField(_l("Administrator (manages organiser accounts)"))
+    active = BooleanField(_l("Account active"), default=True)
+    password = PasswordField(_l("Password"), description=_l("At least %(n)d characters. Leave empty to keep the current password.", n=MIN_PASSWORD),
+                             validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD))])
+    confirm = PasswordField(_l("Repeat password"), validators=[EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ProfileForm(BaseForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120), no_control_characters])
+    language = SelectField(_l("Language of the interface"), choices=language_choices())
+    current_password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD))])
+    confirm = PasswordField(_l("Repeat new password"), validators=[EqualTo("password", message=_l("The two passwords differ."))])

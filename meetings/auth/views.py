@@ -1,0 +1,113 @@
+"""Login, logout, one's own profile, and the administrators' account pages."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from meetings.auth.access import require_admin, safe_next
+from meetings.auth.forms import LoginForm, ProfileForm, UserForm
+from meetings.auth.models import User
+from meetings.auth.services import AccountError, admin_count, authenticate, create_user, find_user
+from meetings.core.views import render_form
+from meetings.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("events.index")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(url_for("events.index")))
+        form.password.errors.append(_("Email or password is wrong."))
+    return render_form("auth/login.html", form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/manage/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        if form.password.data:
+            if not current_user.check_password(form.current_password.data or ""):
+                form.current_password.errors.append(_("Your current password is needed to set a new one."))
+                return render_form("auth/profile.html", form)
+            current_user.set_password(form.password.data)
+        current_user.name = form.name.data
+        current_user.language = form.language.data
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_form("auth/profile.html", form)
+
+
+@bp.route("/manage/accounts/")
+@login_required
+def users():
+    require_admin()
+    accounts = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("auth/users.html", users=accounts)
+
+
+@bp.route("/manage/accounts/new", methods=["GET", "POST"])
+@login_required
+def user_new():
+    require_admin()
+    form = UserForm()
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append(_("Please set a password for the new account."))
+        else:
+            try:
+                create_user(form.email.data, form.name.data, form.password.data,
+                            is_admin=form.is_admin.data, language=form.language.data)
+            except AccountError:
+                form.email.errors.append(_("There is already an account with this email."))
+            else:
+                db.session.commit()
+                flash(_("Account created."), "success")
+                return redirect(url_for("auth.users"))
+    return render_form("auth/user_form.html", form, user=None)
+
+
+@bp.route("/manage/accounts/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int):
+    require_admin()
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        other = find_user(form.email.data)
+        losing_admin = user.is_admin and (not form.is_admin.data or not form.active.data)
+        if other is not None and other.id != user.id:
+            form.email.errors.append(_("There is already an account with this email."))
+        elif losing_admin and admin_count(excluding=user) == 0:
+            form.is_admin.errors.append(_("This is the last administrator; make someone else administrator first."))
+        else:
+            user.name = form.name.data
+            user.email = form.email.data
+            user.language = form.language.data
+            user.is_admin = form.is_admin.data
+            user.active = form.active.data
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("Account saved."), "success")
+            return redirect(url_for("auth.users"))
+    return render_form("auth/user_form.html", form, user=user)

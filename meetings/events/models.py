@@ -1,0 +1,94 @@
+"""Meetings, their agenda and their topics."""
+from __future__ import annotations
+
+from datetime import datetime, time
+from uuid import uuid4
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetings.core.timezones import to_local
+from meetings.core.types import UTCDateTime, utcnow
+from meetings.extensions import db
+from meetings.venues.models import Venue
+
+STATUSES = ("draft", "scheduled", "cancelled", "held")
+VISIBILITIES = ("public", "invitation")
+
+meeting_topics = Table(
+    "meeting_topics",
+    db.metadata,
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_uid() -> str:
+    """A UID for a meeting's calendar entry, stable for the meeting's whole life."""
+    return f"{uuid4()}@cluster-meetings"
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(120), unique=True, default=new_uid)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    visibility: Mapped[str] = mapped_column(String(20), default="invitation")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised once per update or cancellation sent; the calendar entry's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    venue: Mapped[Venue | None] = relationship()
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan")
+    topics: Mapped[list[Topic]] = relationship(secondary=meeting_topics, order_by=Topic.name)
+
+    @property
+    def local_start(self) -> datetime:
+        return to_local(self.starts_at, self.timezone)
+
+    @property
+    def local_end(self) -> datetime:
+        return to_local(self.ends_at, self.timezone)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == "public" and self.status != "draft"
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Local wall-clock time in the meeting's zone, or a duration, or both.
+    start_time: Mapped[time | None] = mapped_column(Time)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    presenter: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")

@@ -1,0 +1,49 @@
+"""One list of participants per meeting: invitees, registrants, walk-ins."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetings.core.types import UTCDateTime, utcnow
+from meetings.events.models import Meeting
+from meetings.extensions import db
+from meetings.network.models import Contact, Organisation
+
+KINDS = ("invitee", "registrant", "walk_in")
+STATUSES = ("invited", "accepted", "tentative", "declined", "delegated",
+            "registered", "waiting", "cancelled")
+
+
+def new_token() -> str:
+    """An unguessable token (256 bits) for a participant's personal link."""
+    return secrets.token_urlsafe(32)
+
+
+class Participant(db.Model):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("meeting_id", "email", name="uq_participants_meeting_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="invitee")
+    status: Mapped[str] = mapped_column(String(20), default="invited", index=True)
+    # Copied from the contact (or typed by a registrant) so the list survives contact edits.
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(5))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    comment: Mapped[str | None] = mapped_column(Text)
+    attended: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[Meeting] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()

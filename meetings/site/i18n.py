@@ -1,0 +1,26 @@
+"""Which language each request is answered in."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+
+from meetings.extensions import babel
+
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
+
+
+def select_locale() -> str:
+    """Visitor's choice (switcher, kept in the session), else the organiser's
+    profile, else the browser's Accept-Language, else English."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in languages:
+        return current_user.language
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_babel(app: Flask) -> None:
+    # Catalogs live in meetings/translations (Flask-Babel's default, relative to the package).
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,35 @@
+"""Helpers for posting forms as a person would: fetch the page, take its CSRF token, post."""
+from __future__ import annotations
+
+import re
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def get_csrf(client, url: str = "/login") -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return csrf_token_from(response.get_data(as_text=True))
+
+
+def post_form(client, url: str, data: dict | None = None, form_url: str | None = None, **kwargs):
+    """GET ``form_url`` (default ``url``) for a CSRF token, then POST ``data`` to ``url``."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", get_csrf(client, form_url or url))
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, email: str, password: str):
+    response = post_form(client, "/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
