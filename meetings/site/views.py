@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
 
 from meetings.auth.access import safe_next
-from meetings.events.services import upcoming_public_meetings
+from meetings.events.queries import upcoming_public_meetings
 
 bp = Blueprint("site", __name__)
 

@@ -1,4 +1,4 @@
-"""Meetings: queries and changes (no request objects here)."""
+"""Read-side queries on meetings for public pages and feeds (no request objects here)."""
 from __future__ import annotations
 
 from sqlalchemy import select
