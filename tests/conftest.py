@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
@@ -96,10 +97,31 @@ def _empty_tables(app):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """argon2id with light parameters: the tests need its format, not its cost
+    (about 0.2 s per hash and per login with the production parameters)."""
+    from argon2 import PasswordHasher
+
+    from meetings.auth import models
+
+    production = models._hasher
+    models._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    models._hasher = production
+
+
+def _fresh_globals(sender, **extra):
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app(_schema, tmp_path):
     """The app on an empty database, with an app context pushed for the test."""
     application = create_app(testing_config(tmp_path / "instance", _schema))
+    # Requests reuse the app context pushed here, and with it ``g``, where Flask-Login
+    # keeps the user: start each request with an empty ``g``, as in production.
+    request_started.connect(_fresh_globals, application)
     with application.app_context():
         yield application
         db.session.remove()

@@ -41,6 +41,9 @@ def require_admin() -> None:
 def safe_next(default: str) -> str:
     """The ``next`` parameter if it is a local path, else ``default``."""
     target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and line breaks from addresses, so "/\t/evil.example"
+    # would become "//evil.example": refuse anything but visible characters.
+    visible = target.isprintable() and " " not in target
+    if visible and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default

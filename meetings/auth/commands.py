@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 
 from meetings.auth.forms import MIN_PASSWORD
@@ -20,6 +21,12 @@ users_cli = AppGroup("users", help="Manage organiser accounts.")
 @click.option("--language", type=click.Choice(["en", "de", "nl"]), default="en", help="Interface language.")
 def create_command(email: str, name: str, password: str, admin: bool, language: str) -> None:
     """Create an organiser account."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email")
+    if not name.strip():
+        raise click.BadParameter("the name must not be empty", param_hint="--name")
     if len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="--password")
     try:
