@@ -1,14 +1,74 @@
-"""Public event pages (PLACEHOLDER: being written)."""
-from flask import Blueprint
+"""Public event pages: the list of public meetings and a meeting's own page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from meetings.events.models import Meeting
+from meetings.events.queries import (agenda_schedule, meeting_by_slug, past_public_meetings_page,
+                                     topic_by_slug, topics_with_public_meetings, upcoming_public_meetings)
 
 bp = Blueprint("events_public", __name__, url_prefix="/events")
+
+# Slugs and page numbers arrive straight from the address bar: anything that could
+# not be stored (too long, control characters such as NUL, which PostgreSQL refuses
+# in a query) is simply not there.
+MAX_SLUG_LENGTH = 120
+MAX_PAGE_DIGITS = 6
+
+
+def _plausible(value: str) -> bool:
+    return 0 < len(value) <= MAX_SLUG_LENGTH and value.isprintable()
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
+        abort(404)
+    return int(raw)
 
 
 @bp.route("/")
 def index():
-    return "events"
+    topic = None
+    topic_slug = request.args.get("topic")
+    if topic_slug is not None:
+        topic = topic_by_slug(topic_slug) if _plausible(topic_slug) else None
+        if topic is None:
+            abort(404)
+    past = past_public_meetings_page(_page_number(), topic=topic)
+    if past is None:
+        abort(404)
+    upcoming = upcoming_public_meetings(topic=topic) if past.number == 1 else []
+    return render_template("events/public/index.html", upcoming=upcoming, past=past, topic=topic,
+                           topics=topics_with_public_meetings())
+
+
+def get_visible_meeting_or_404(slug: str) -> Meeting:
+    """The meeting at ``slug`` if the visitor may see it: public ones for everyone,
+    drafts and invitation-only ones for logged-in organisers only."""
+    meeting = meeting_by_slug(slug) if _plausible(slug) else None
+    if meeting is None:
+        abort(404)
+    if not meeting.is_public and not current_user.is_authenticated:
+        abort(404)
+    return meeting
+
+
+def organiser_url(meeting: Meeting) -> str:
+    """Where organisers manage this meeting."""
+    for endpoint in ("events.show", "events.edit"):
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, meeting_id=meeting.id)
+            except BuildError:
+                continue
+    return f"/manage/meetings/{meeting.id}"
 
 
 @bp.route("/<slug>")
-def detail(slug):
-    return slug
+def detail(slug: str):
+    meeting = get_visible_meeting_or_404(slug)
+    return render_template("events/public/detail.html", meeting=meeting, schedule=agenda_schedule(meeting),
+                           organiser_url=organiser_url(meeting) if current_user.is_authenticated else None)

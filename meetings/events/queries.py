@@ -1,34 +1,158 @@
 """Read-side queries on meetings for public pages and feeds (no request objects here)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from meetings.core.timezones import get_zone
 from meetings.core.types import utcnow
-from meetings.events.models import Meeting
+from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
 from meetings.extensions import db
 
 PUBLIC_STATUSES = ("scheduled", "cancelled", "held")
+PAST_PER_PAGE = 20
 
 
-def public_meetings_query():
-    """Meetings anonymous visitors may see: public and not drafts."""
-    return (select(Meeting)
-            .where(Meeting.visibility == "public", Meeting.status.in_(PUBLIC_STATUSES))
+def public_meetings_query(topic: Topic | None = None):
+    """Meetings anonymous visitors may see: public and not drafts, optionally on one topic.
+
+    Venue and topics are loaded with one extra query each, whatever the number of meetings.
+    """
+    return (select(Meeting).where(*_public_conditions(topic))
             .options(selectinload(Meeting.venue), selectinload(Meeting.topics)))
 
 
-def upcoming_public_meetings(limit: int | None = None) -> list[Meeting]:
+def _public_conditions(topic: Topic | None = None) -> list:
+    conditions = [Meeting.visibility == "public", Meeting.status.in_(PUBLIC_STATUSES)]
+    if topic is not None:
+        conditions.append(Meeting.topics.any(Topic.id == topic.id))
+    return conditions
+
+
+def upcoming_public_meetings(limit: int | None = None, topic: Topic | None = None) -> list[Meeting]:
     """Public meetings that have not ended, soonest first."""
-    query = public_meetings_query().where(Meeting.ends_at >= utcnow()).order_by(Meeting.starts_at)
+    query = public_meetings_query(topic).where(Meeting.ends_at >= utcnow()).order_by(Meeting.starts_at, Meeting.id)
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
 
 
-def past_public_meetings(limit: int | None = None) -> list[Meeting]:
+def past_public_meetings(limit: int | None = None, topic: Topic | None = None) -> list[Meeting]:
     """Public meetings that have ended, latest first."""
-    query = public_meetings_query().where(Meeting.ends_at < utcnow()).order_by(Meeting.starts_at.desc())
+    query = (public_meetings_query(topic).where(Meeting.ends_at < utcnow())
+             .order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a longer list; ``number`` counts from 1."""
+
+    items: list
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def past_public_meetings_page(number: int, topic: Topic | None = None,
+                              per_page: int = PAST_PER_PAGE) -> Page | None:
+    """Page ``number`` of the past public meetings, latest first.
+
+    Returns None for a page that does not exist (below 1, or beyond the last
+    page); page 1 always exists, even when it is empty.
+    """
+    if number < 1:
+        return None
+    now = utcnow()
+    total = db.session.scalar(select(func.count(Meeting.id)).where(*_public_conditions(topic), Meeting.ends_at < now)) or 0
+    page = Page(items=[], number=number, per_page=per_page, total=total)
+    if number > page.pages:
+        return None
+    query = (public_meetings_query(topic).where(Meeting.ends_at < now)
+             .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+             .offset((number - 1) * per_page).limit(per_page))
+    return Page(items=list(db.session.scalars(query)), number=number, per_page=per_page, total=total)
+
+
+def topics_with_public_meetings() -> list[Topic]:
+    """Topics that at least one public meeting carries, by name (for the topic filter)."""
+    public_ids = select(Meeting.id).where(*_public_conditions())
+    topic_ids = select(meeting_topics.c.topic_id).where(meeting_topics.c.meeting_id.in_(public_ids))
+    return list(db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)).order_by(Topic.name)))
+
+
+def topic_by_slug(slug: str) -> Topic | None:
+    """The topic with this slug, or None."""
+    return db.session.scalar(select(Topic).where(Topic.slug == slug))
+
+
+def meeting_by_slug(slug: str) -> Meeting | None:
+    """A meeting with its venue, topics and agenda loaded, whatever its visibility.
+
+    The caller decides who may see it (see ``Meeting.is_public``).
+    """
+    query = (select(Meeting).where(Meeting.slug == slug)
+             .options(selectinload(Meeting.venue), selectinload(Meeting.topics),
+                      selectinload(Meeting.agenda_items)))
+    return db.session.scalar(query)
+
+
+def agenda_schedule(meeting: Meeting) -> list[tuple[AgendaItem, datetime, datetime | None]]:
+    """The agenda in order, with each item's local start and end in the meeting's zone.
+
+    An item with a start time starts then, on the day the agenda has reached
+    (on a meeting over several days, a time earlier than the previous item
+    moves to the next day if that day is still within the meeting); otherwise
+    it starts when the previous item ends, and the first at the meeting's
+    start. The end is the start plus the duration in minutes. An item without
+    a duration takes no time in the running order (the next item starts with
+    it); its end is shown as the next item's own start time if that item has
+    one, else it is None. Durations are added in real time, so an item across
+    a daylight-saving change ends at the right wall-clock time.
+    """
+    zone = get_zone(meeting.timezone)
+    meeting_start = meeting.starts_at.astimezone(zone)
+    meeting_end = meeting.ends_at.astimezone(zone)
+    rows: list[list] = []
+    cursor = meeting_start
+    for item in meeting.agenda_items:
+        if item.start_time is not None:
+            start = _at(cursor.date(), item.start_time, zone)
+            if start < cursor:
+                next_day = _at(cursor.date() + timedelta(days=1), item.start_time, zone)
+                if next_day <= meeting_end:
+                    start = next_day
+        else:
+            start = cursor
+        end = _plus_minutes(start, item.duration_minutes) if item.duration_minutes else None
+        rows.append([item, start, end])
+        cursor = end or start
+    for current, following in zip(rows, rows[1:]):
+        if current[2] is None and following[0].start_time is not None:
+            current[2] = following[1]
+    return [(item, start, end) for item, start, end in rows]
+
+
+def _at(day: date, wall_clock: time, zone) -> datetime:
+    return datetime.combine(day, wall_clock, tzinfo=zone)
+
+
+def _plus_minutes(start: datetime, minutes: int) -> datetime:
+    return (start.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(start.tzinfo)

@@ -1,7 +1,7 @@
 """Which language each request is answered in."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from meetings.extensions import babel
@@ -13,6 +13,9 @@ def select_locale() -> str:
     """Visitor's choice (switcher, kept in the session), else the organiser's
     profile, else the browser's Accept-Language, else English."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Mail and CLI work choose their language explicitly (force_locale).
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

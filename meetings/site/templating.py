@@ -1,6 +1,8 @@
 """Filters and globals every template can use."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app
 from flask_babel import get_locale
 
@@ -9,12 +11,40 @@ from meetings.core.markdown import render_markdown
 from meetings.site.i18n import LANGUAGE_NAMES
 
 
+def country_name(code: str | None) -> str:
+    """The country's name in the reader's language ('NL' -> 'Niederlande'); '' for none or 'OTHER'."""
+    if not code or len(code) != 2:
+        return ""
+    locale = get_locale()
+    names = locale.territories if locale is not None else {}
+    return names.get(code.upper(), code.upper())
+
+
+def external_url(url: str | None) -> str | None:
+    """The address if it is a plain web link (http or https with a host), else None.
+
+    Stored links were validated on the way in; this keeps anything else
+    (``javascript:``, ``data:``) out of an href even if a row was written elsewhere.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date_long"] = formatting.date_long
     app.jinja_env.filters["date_medium"] = formatting.date_medium
     app.jinja_env.filters["datetime_short"] = formatting.datetime_short
     app.jinja_env.filters["time_short"] = formatting.time_short
+    app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["external_url"] = external_url
     app.jinja_env.globals["when"] = formatting.when
     app.jinja_env.globals["zone_label"] = formatting.zone_label
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -11,7 +11,7 @@ bp = Blueprint("site", __name__)
 
 @bp.route("/")
 def home():
-    return render_template("site/home.html", meetings=upcoming_public_meetings(limit=5))
+    return render_template("site/home.html", meetings=upcoming_public_meetings(limit=6))
 
 
 @bp.route("/language/<code>")
