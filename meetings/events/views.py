@@ -1,17 +1,286 @@
-"""Organiser pages for meetings (PLACEHOLDER: being written)."""
-from flask import Blueprint
+"""Organiser pages for meetings, their agenda, and topics."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
+from meetings.core.formatting import time_short
+from meetings.core.views import render_form
+from meetings.events.forms import AgendaItemForm, MeetingForm, TopicForm, local_time_message
+from meetings.events.models import AgendaItem, Meeting, Topic
+from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, apply_order,
+                                      create_topic, delete_agenda_item, delete_meeting, delete_topic,
+                                      find_conflict, get_meeting, list_meetings, list_topics, meeting_slug_taken,
+                                      moved_order, publish_meeting, rename_topic, save_meeting, topic_name_taken,
+                                      topic_usage, update_agenda_item)
+from meetings.extensions import db
+from meetings.participants.services import invitee_counts
+from meetings.venues.services import list_venues
 
 bp = Blueprint("events", __name__, url_prefix="/manage/meetings")
 bp.before_request(require_organiser)
 
 
+# Ids in addresses beyond the database's integer range would make it raise, not miss.
+MAX_ID = 2**31 - 1
+
+
+def row_or_404(model, ident: int):
+    """``db.get_or_404`` for an id typed into the address bar: too large is 404 too."""
+    if not 0 < ident <= MAX_ID:
+        abort(404)
+    return db.get_or_404(model, ident)
+
+
+def get_meeting_or_404(meeting_id: int) -> Meeting:
+    """The meeting with venue, topics and agenda loaded, or 404."""
+    meeting = get_meeting(meeting_id) if 0 < meeting_id <= MAX_ID else None
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = row_or_404(AgendaItem, item_id)
+    if item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+# --- meetings -------------------------------------------------------------------
+
 @bp.route("/")
 def index():
-    return "meetings"
+    tab = request.args.get("show", "upcoming")
+    if tab not in TABS:
+        tab = "upcoming"
+    meetings = list_meetings(tab)
+    counts = invitee_counts(m.id for m in meetings)
+    return render_template("events/manage/index.html", meetings=meetings, counts=counts, tab=tab, tabs=TABS)
 
 
-@bp.route("/topics/")
+def _meeting_form(**kwargs) -> MeetingForm:
+    return MeetingForm(venues=list_venues(), topics=list_topics(), **kwargs)
+
+
+def _save(form: MeetingForm, meeting: Meeting | None):
+    """Save a validated form; None (with the message at the slug) if the slug is taken."""
+    data = form.result
+    if data["slug"] and meeting_slug_taken(data["slug"], exclude_id=meeting.id if meeting else None):
+        form.slug.errors.append(_("Another meeting already uses this address. Choose another one."))
+        return None
+    try:
+        saved = save_meeting(meeting, data)
+        db.session.commit()
+    except IntegrityError:
+        # Two organisers saving the same slug at the same moment: the database decides.
+        db.session.rollback()
+        form.slug.errors.append(_("Another meeting already uses this address. Choose another one."))
+        return None
+    return saved
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = _meeting_form()
+    if not form.is_submitted():
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        meeting = _save(form, None)
+        if meeting is not None:
+            flash(_("Meeting “%(title)s” created.", title=meeting.title), "success")
+            return redirect(url_for("events.show", meeting_id=meeting.id))
+    return render_form("events/manage/form.html", form, meeting=None)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    form = _meeting_form()
+    if not form.is_submitted():
+        form.fill_from(meeting)
+    if form.validate_on_submit():
+        if _save(form, meeting) is not None:
+            flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
+            if any(slot.problem for slot in agenda_for(meeting)):
+                flash(_("Some agenda items now fall outside the meeting's time. Please adjust them."), "warning")
+            return redirect(url_for("events.show", meeting_id=meeting.id))
+    return render_form("events/manage/form.html", form, meeting=meeting)
+
+
+def _render_meeting(meeting: Meeting, item_form: AgendaItemForm | None = None, status: int | None = None,
+                    agenda_error: str | None = None):
+    item_form = item_form or AgendaItemForm(formdata=None)
+    page = render_template("events/manage/show.html", meeting=meeting, slots=agenda_for(meeting),
+                           item_form=item_form, invitees=invitee_counts([meeting.id]).get(meeting.id, 0),
+                           agenda_error=agenda_error)
+    return page, status or (422 if item_form.errors else 200)
+
+
+@bp.route("/<int:meeting_id>")
+def show(meeting_id: int):
+    return _render_meeting(get_meeting_or_404(meeting_id))
+
+
+@bp.route("/<int:meeting_id>/publish", methods=["POST"])
+def publish(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    if not publish_meeting(meeting):
+        flash(_("Only a draft can be published; this meeting is already out of draft."), "error")
+        return redirect(url_for("events.show", meeting_id=meeting.id), 303)
+    db.session.commit()
+    flash(_("“%(title)s” is published and scheduled.", title=meeting.title), "success")
+    return redirect(url_for("events.show", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/delete", methods=["GET", "POST"])
+def delete(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    if meeting.status != "draft":
+        return render_template("events/manage/delete.html", meeting=meeting, refused=True), 409
+    if request.method == "POST":
+        title = meeting.title
+        delete_meeting(meeting)
+        db.session.commit()
+        flash(_("Draft “%(title)s” deleted.", title=title), "success")
+        return redirect(url_for("events.index", show="drafts"))
+    return render_template("events/manage/delete.html", meeting=meeting, refused=False)
+
+
+# --- agenda ---------------------------------------------------------------------
+
+def conflict_message(meeting: Meeting, conflict: AgendaConflict) -> str:
+    """The words for an agenda item that would fall outside the meeting."""
+    slot, zone = conflict.slot, meeting.timezone
+    values = {"start": time_short(slot.starts_at, zone), "end": time_short(slot.ends_at, zone),
+              "meeting_start": time_short(meeting.starts_at, zone), "meeting_end": time_short(meeting.ends_at, zone),
+              "title": slot.entry.title}
+    if slot.problem in ("nonexistent", "ambiguous"):
+        if conflict.other:
+            return _("Then “%(title)s” would fall on a time that does not exist or occurs twice in %(zone)s.",
+                     title=slot.entry.title, zone=zone)
+        return local_time_message(slot.problem, zone)
+    if conflict.other:
+        if slot.problem == "before_start":
+            return _("Then “%(title)s” would start at %(start)s, before the meeting starts at %(meeting_start)s.",
+                     **values)
+        return _("Then “%(title)s” would end at %(end)s, after the meeting ends at %(meeting_end)s.", **values)
+    if slot.problem == "before_start":
+        return _("This item would start at %(start)s, before the meeting starts at %(meeting_start)s.", **values)
+    if slot.has_end:
+        return _("This item would end at %(end)s, after the meeting ends at %(meeting_end)s.", **values)
+    return _("This item would start at %(start)s, after the meeting ends at %(meeting_end)s.", **values)
+
+
+def _draft_from(form: AgendaItemForm, item_id: int | None = None) -> ItemDraft:
+    return ItemDraft(title=form.title.data, start_time=form.start_time.data,
+                     duration_minutes=form.duration_minutes.data, id=item_id)
+
+
+def _refuse_conflict(meeting, form, before, after, draft) -> bool:
+    conflict = find_conflict(meeting, before, after, draft)
+    if conflict is None:
+        return False
+    getattr(form, conflict.field).errors.append(conflict_message(meeting, conflict))
+    return True
+
+
+@bp.route("/<int:meeting_id>/agenda/", methods=["POST"])
+def add_item(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    form = AgendaItemForm()
+    if form.validate_on_submit():
+        items = list(meeting.agenda_items)
+        draft = _draft_from(form)
+        if not _refuse_conflict(meeting, form, items, [*items, draft], draft):
+            item = add_agenda_item(meeting, form.data)
+            db.session.commit()
+            flash(_("Agenda item “%(title)s” added.", title=item.title), "success")
+            return redirect(url_for("events.show", meeting_id=meeting.id, _anchor="agenda"))
+    return _render_meeting(meeting, form)
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>", methods=["GET", "POST"])
+def edit_item(meeting_id: int, item_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    item = _item_or_404(meeting, item_id)
+    form = AgendaItemForm(obj=item)
+    if form.validate_on_submit():
+        items = list(meeting.agenda_items)
+        draft = _draft_from(form, item.id)
+        after = [draft if i is item else i for i in items]
+        if not _refuse_conflict(meeting, form, items, after, draft):
+            update_agenda_item(item, form.data)
+            db.session.commit()
+            flash(_("Agenda item “%(title)s” saved.", title=item.title), "success")
+            return redirect(url_for("events.show", meeting_id=meeting.id, _anchor="agenda"))
+    return render_form("events/manage/agenda_item.html", form, meeting=meeting, item=item)
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/delete", methods=["POST"])
+def delete_item(meeting_id: int, item_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    item = _item_or_404(meeting, item_id)
+    delete_agenda_item(meeting, item)
+    db.session.commit()
+    flash(_("Agenda item “%(title)s” removed.", title=item.title), "success")
+    return redirect(url_for("events.show", meeting_id=meeting.id, _anchor="agenda"))
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/<any(up, down):direction>", methods=["POST"])
+def move_item(meeting_id: int, item_id: int, direction: str):
+    meeting = get_meeting_or_404(meeting_id)
+    item = _item_or_404(meeting, item_id)
+    before = list(meeting.agenda_items)
+    after = moved_order(meeting, item, direction)
+    conflict = find_conflict(meeting, before, after, None)
+    if conflict is not None:
+        message = _("This move is not possible: “%(title)s” would then fall outside the meeting's time.",
+                    title=conflict.slot.entry.title)
+        return _render_meeting(meeting, status=409, agenda_error=message)
+    apply_order(meeting, after)
+    db.session.commit()
+    return redirect(url_for("events.show", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
+
+
+# --- topics ---------------------------------------------------------------------
+
+@bp.route("/topics/", methods=["GET", "POST"])
 def topics():
-    return "topics"
+    form = TopicForm()
+    if form.validate_on_submit():
+        if topic_name_taken(form.name.data):
+            form.name.errors.append(_("A topic with this name already exists."))
+        else:
+            topic = create_topic(form.name.data)
+            db.session.commit()
+            flash(_("Topic “%(name)s” added.", name=topic.name), "success")
+            return redirect(url_for("events.topics"))
+    return render_form("events/manage/topics.html", form, topics=list_topics(), usage=topic_usage())
+
+
+@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
+def edit_topic(topic_id: int):
+    topic = row_or_404(Topic, topic_id)
+    form = TopicForm(obj=topic)
+    if form.validate_on_submit():
+        if topic_name_taken(form.name.data, exclude_id=topic.id):
+            form.name.errors.append(_("A topic with this name already exists."))
+        else:
+            rename_topic(topic, form.name.data)
+            db.session.commit()
+            flash(_("Topic renamed to “%(name)s”.", name=topic.name), "success")
+            return redirect(url_for("events.topics"))
+    return render_form("events/manage/topic.html", form, topic=topic, usage=topic_usage().get(topic.id, 0))
+
+
+@bp.route("/topics/<int:topic_id>/delete", methods=["POST"])
+def remove_topic(topic_id: int):
+    topic = row_or_404(Topic, topic_id)
+    name = topic.name
+    delete_topic(topic)
+    db.session.commit()
+    flash(_("Topic “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("events.topics"))

@@ -1,0 +1,203 @@
+"""Organiser forms for meetings, agenda items and topics."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import (DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField,
+                     URLField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
+                                 no_control_characters, url_validators)
+from meetings.core.timezones import LocalTimeError, get_zone, to_utc
+from meetings.events.services import SLUG_MAX, SLUG_RE
+
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has a step
+
+
+def status_choices():
+    return choice_list([("draft", _l("Draft")), ("scheduled", _l("Scheduled")),
+                        ("cancelled", _l("Cancelled")), ("held", _l("Held"))])
+
+
+def visibility_choices():
+    return choice_list([("public", _l("Public: listed on the Events page")),
+                        ("invitation", _l("Invitation only"))])
+
+
+def text_characters(form, field):
+    """Multi-line text: line breaks and tabs are fine, other control characters (NUL) are not."""
+    if isinstance(field.data, str) and any((ord(c) < 32 and c not in "\r\n\t") or ord(c) == 127 for c in field.data):
+        raise ValidationError(_l("Control characters are not allowed here."))
+
+
+def web_address(form, field):
+    # The URL validator accepts any scheme; a meeting link must open in a browser.
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError(_l("Please enter a full web address starting with https://."))
+
+
+def sensible_date(form, field):
+    # Far-off years overflow when converted between zones; no meeting needs them.
+    if isinstance(field.data, date) and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Please enter a date between the years 2000 and 2100."))
+
+
+def date_field(label, required=True, **kwargs):
+    first = InputRequired(message=_l("Please enter a date.")) if required else Optional()
+    return DateField(label, validators=[first, sensible_date],
+                     invalid_value_message=_l("Please enter a date as YYYY-MM-DD."), **kwargs)
+
+
+def time_field(label, required=True, **kwargs):
+    first = InputRequired(message=_l("Please enter a time.")) if required else Optional()
+    return TimeField(label, validators=[first], format=TIME_FORMATS,
+                     invalid_value_message=_l("Please enter a time as HH:MM, e.g. 14:30."), **kwargs)
+
+
+def local_time_message(kind: str, zone: str) -> str:
+    """The message for a wall-clock time a daylight-saving change makes impossible to place."""
+    if kind == "nonexistent":
+        return _("This time does not exist in %(zone)s on that day (clocks go forward).", zone=zone)
+    return _("This time occurs twice in %(zone)s on that day (clocks go back); choose another time.", zone=zone)
+
+
+class MeetingForm(BaseForm):
+    title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
+                                                 Length(max=200), no_control_characters])
+    slug = StringField(_l("Address (slug)"),
+                       description=_l("Part of the public address /events/<slug>: lower-case letters, digits and "
+                                      "hyphens. Leave empty to make one from the title."),
+                       validators=[Optional(), Length(max=SLUG_MAX),
+                                   Regexp(SLUG_RE, message=_l("Use only lower-case letters a-z, digits and single "
+                                                              "hyphens between them, e.g. core-team-june-2026."))])
+    description = TextAreaField(_l("Description"), description=_l("Markdown: **bold**, *italic*, lists, links."),
+                                validators=[Length(max=20000), text_characters])
+    language = SelectField(_l("Main language"), choices=language_choices(), default="en")
+    venue_id = SelectField(_l("Venue"), choices=[])
+    online_url = URLField(_l("Online link"), description=_l("Video call address, for an online or hybrid meeting."),
+                          validators=[*url_validators(), web_address])
+    timezone = ZoneField(_l("Time zone"),
+                         description=_l("Only for online meetings: with a venue, the venue's time zone is used "
+                                        "and this choice is ignored."))
+    start_date = date_field(_l("Start date"))
+    start_time = time_field(_l("Start time"))
+    end_date = date_field(_l("End date"))
+    end_time = time_field(_l("End time"))
+    topics = MultiCheckboxField(_l("Topics"), choices=[], coerce=int)
+    visibility = RadioField(_l("Visibility"), choices=visibility_choices(), default="invitation")
+    status = SelectField(_l("Status"), choices=status_choices(), default="draft")
+    capacity = IntegerField(_l("Capacity"), description=_l("Most people who can take part. Leave empty for no limit."),
+                            validators=[Optional(), NumberRange(min=1, max=100000,
+                                                                message=_l("Enter a number of at least 1."))])
+    registration_opens_date = date_field(_l("Registration opens (date)"), required=False)
+    registration_opens_time = time_field(_l("Registration opens (time)"), required=False)
+    registration_closes_date = date_field(_l("Registration closes (date)"), required=False)
+    registration_closes_time = time_field(_l("Registration closes (time)"), required=False)
+
+    def __init__(self, *args, venues=(), topics=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._venue_zones = {str(v.id): v.timezone for v in venues}
+        self.venue_id.choices = choice_list([("", _l("No venue (online only)"))]
+                                            + [(v.id, f"{v.name}, {v.city}") for v in venues])
+        self.topics.choices = [(t.id, t.name) for t in topics]
+        self.result: dict = {}
+
+    @property
+    def zone(self) -> str:
+        """The zone times are entered in: the venue's, else the one chosen."""
+        return self._venue_zones.get(self.venue_id.data or "", self.timezone.data or "")
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.venue_id.data:
+            # The zone select is ignored with a venue; check the venue's zone instead.
+            self.timezone.data = self._venue_zones.get(self.venue_id.data, self.timezone.data)
+        ok = super().validate(extra_validators)
+        if not self.online_url.errors and not self.venue_id.data and not self.online_url.data:
+            self.form_errors.append(_("Choose a venue, enter an online link, or both."))
+            self.online_url.errors.append(_("Enter an online link or choose a venue."))
+            ok = False
+        if self.timezone.errors:
+            return False
+        starts_at = self._instant(self.start_date, self.start_time)
+        ends_at = self._instant(self.end_date, self.end_time)
+        if starts_at and ends_at and ends_at <= starts_at:
+            field = self.end_time if self.end_date.data == self.start_date.data else self.end_date
+            field.errors.append(_("The end must be after the start."))
+            ends_at = None
+        opens_at = self._optional_instant(self.registration_opens_date, self.registration_opens_time)
+        closes_at = self._optional_instant(self.registration_closes_date, self.registration_closes_time)
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.registration_closes_date.errors.append(_("Registration must close after it opens."))
+            closes_at = None
+        if any(f.errors for f in self) or self.form_errors:
+            return False
+        self.result = {
+            "title": self.title.data, "slug": self.slug.data or "", "description": self.description.data or "",
+            "language": self.language.data, "venue_id": int(self.venue_id.data) if self.venue_id.data else None,
+            "online_url": self.online_url.data or None, "timezone": self.zone,
+            "starts_at": starts_at, "ends_at": ends_at, "topic_ids": self.topics.data or [],
+            "visibility": self.visibility.data, "status": self.status.data, "capacity": self.capacity.data,
+            "registration_opens_at": opens_at, "registration_closes_at": closes_at,
+        }
+        return ok
+
+    def _instant(self, date_f, time_f) -> datetime | None:
+        if date_f.errors or time_f.errors or date_f.data is None or time_f.data is None:
+            return None
+        try:
+            return to_utc(datetime.combine(date_f.data, time_f.data), self.zone)
+        except LocalTimeError as exc:
+            time_f.errors.append(local_time_message(exc.kind, self.zone))
+            return None
+
+    def _optional_instant(self, date_f, time_f) -> datetime | None:
+        if date_f.data is None and time_f.data is None:
+            return None
+        if date_f.data is None and not date_f.errors:
+            date_f.errors.append(_("Please enter a date too."))
+        if time_f.data is None and not time_f.errors:
+            time_f.errors.append(_("Please enter a time too."))
+        return self._instant(date_f, time_f)
+
+    def fill_from(self, meeting) -> None:
+        """Put a saved meeting's values into the form, times as wall-clock times in its zone."""
+        for name in ("title", "slug", "description", "language", "online_url", "timezone", "visibility",
+                     "status", "capacity"):
+            getattr(self, name).data = getattr(meeting, name)
+        self.venue_id.data = str(meeting.venue_id) if meeting.venue_id else ""
+        self.topics.data = [t.id for t in meeting.topics]
+        for prefix, instant in (("start", meeting.starts_at), ("end", meeting.ends_at),
+                                ("registration_opens", meeting.registration_opens_at),
+                                ("registration_closes", meeting.registration_closes_at)):
+            if instant is not None:
+                local = instant.astimezone(get_zone(meeting.timezone))
+                getattr(self, f"{prefix}_date").data = local.date()
+                getattr(self, f"{prefix}_time").data = local.time()
+
+
+class AgendaItemForm(BaseForm):
+    title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
+                                                 Length(max=200), no_control_characters])
+    start_time = time_field(_l("Start time"), required=False,
+                            description=_l("Local time in the meeting's zone. Leave empty to follow the item before."))
+    duration_minutes = IntegerField(_l("Duration (minutes)"),
+                                    validators=[Optional(), NumberRange(min=1, max=1440, message=_l(
+                                        "Enter a duration between 1 and 1440 minutes."))])
+    presenter = StringField(_l("Presenter"), validators=[Length(max=200), no_control_characters])
+    notes = TextAreaField(_l("Notes"), description=_l("Markdown."), validators=[Length(max=10000), text_characters])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if (not self.start_time.errors and not self.duration_minutes.errors
+                and self.start_time.data is None and self.duration_minutes.data is None):
+            self.start_time.errors.append(_("Enter a start time, a duration, or both."))
+            ok = False
+        return ok
+
+
+class TopicForm(BaseForm):
+    name = StringField(_l("Topic name"), validators=[InputRequired(message=_l("Please enter a name.")),
+                                                     Length(max=120), no_control_characters])

@@ -1,0 +1,369 @@
+"""Meetings, topics and agenda on the organiser side: saving, publishing, deleting,
+and computing the agenda's times. No request objects here; callers commit.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Protocol, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from meetings.core.timezones import LocalTimeError, get_zone, to_utc
+from meetings.core.types import utcnow
+from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
+from meetings.extensions import db
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 120
+TABS = ("upcoming", "past", "drafts")
+
+# German and Dutch letters that Unicode decomposition would simply drop the marks from;
+# "Müller" must become "mueller", not "muller".
+_TRANSLITERATION = str.maketrans({
+    "ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS",
+    "æ": "ae", "Æ": "Ae", "ø": "oe", "Ø": "Oe", "å": "aa", "Å": "Aa", "œ": "oe", "Œ": "Oe",
+    "ĳ": "ij", "Ĳ": "IJ", "&": " and ",
+})
+
+
+# --- slugs ----------------------------------------------------------------------
+
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
+    """Turn a title into an address part: 'Über Qualität & KI' -> 'ueber-qualitaet-and-ki'.
+
+    Umlauts are transliterated (ä -> ae), other accents dropped, everything else
+    that is not a letter or digit becomes a single hyphen. May return ''.
+    """
+    text = (text or "").translate(_TRANSLITERATION)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def _slug_taken(model, slug: str, exclude_id: int | None) -> bool:
+    query = select(model.id).where(model.slug == slug)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def unique_slug(model, base: str, exclude_id: int | None = None, fallback: str = "meeting") -> str:
+    """``base`` if free among ``model``'s slugs, else ``base-2``, ``base-3``...
+
+    The suffix is kept within the column's 120 characters by shortening the base.
+    """
+    base = base or fallback
+    candidate, n = base, 1
+    while _slug_taken(model, candidate, exclude_id):
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[:SLUG_MAX - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+def meeting_slug_taken(slug: str, exclude_id: int | None = None) -> bool:
+    """Whether another meeting already uses ``slug``."""
+    return _slug_taken(Meeting, slug, exclude_id)
+
+
+# --- meetings -------------------------------------------------------------------
+
+def get_meeting(meeting_id: int) -> Meeting | None:
+    """A meeting with its venue, topics and agenda loaded in a fixed number of queries."""
+    return db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id)
+        .options(selectinload(Meeting.venue), selectinload(Meeting.topics), selectinload(Meeting.agenda_items)))
+
+
+def list_meetings(tab: str, now: datetime | None = None) -> list[Meeting]:
+    """Meetings for one organiser tab: 'upcoming' and 'past' (not drafts, split at
+    the end time), or 'drafts'; soonest first, past ones latest first."""
+    now = now or utcnow()
+    query = select(Meeting).options(selectinload(Meeting.venue))
+    if tab == "drafts":
+        query = query.where(Meeting.status == "draft").order_by(Meeting.starts_at)
+    elif tab == "past":
+        query = query.where(Meeting.status != "draft", Meeting.ends_at < now).order_by(Meeting.starts_at.desc())
+    else:
+        query = query.where(Meeting.status != "draft", Meeting.ends_at >= now).order_by(Meeting.starts_at)
+    return list(db.session.scalars(query))
+
+
+def list_topics() -> list[Topic]:
+    """All topics by name."""
+    return list(db.session.scalars(select(Topic).order_by(Topic.name)))
+
+
+def save_meeting(meeting: Meeting | None, data: dict) -> Meeting:
+    """Create (``meeting`` None) or update a meeting; flushes.
+
+    ``data`` holds the model's values, already checked and converted: UTC
+    datetimes, ``timezone``, ``venue_id`` (or None), ``topic_ids``, and ``slug``
+    (empty: made from the title, with -2, -3... if taken).
+    """
+    # Look everything up before touching the meeting, so no half-filled row is autoflushed.
+    slug = data.get("slug") or unique_slug(Meeting, slugify(data["title"]),
+                                           exclude_id=meeting.id if meeting else None)
+    topic_ids = [int(t) for t in data.get("topic_ids") or ()]
+    topics = list(db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))) if topic_ids else []
+    if meeting is None:
+        meeting = Meeting()
+        db.session.add(meeting)
+    for name in ("title", "language", "starts_at", "ends_at", "timezone", "venue_id", "online_url",
+                 "visibility", "status", "capacity", "registration_opens_at", "registration_closes_at"):
+        value = data.get(name)
+        setattr(meeting, name, value if value != "" else None)
+    meeting.description = data.get("description") or ""
+    meeting.slug = slug
+    meeting.topics = topics
+    db.session.flush()
+    return meeting
+
+
+def publish_meeting(meeting: Meeting) -> bool:
+    """Move a draft to 'scheduled'; returns False (and changes nothing) for any other status."""
+    if meeting.status != "draft":
+        return False
+    meeting.status = "scheduled"
+    db.session.flush()
+    return True
+
+
+def delete_meeting(meeting: Meeting) -> bool:
+    """Delete a draft with its agenda and participants; returns False (deleting
+    nothing) when the meeting is not a draft."""
+    from meetings.participants.services import delete_all_participants
+
+    if meeting.status != "draft":
+        return False
+    # SQLite does not enforce ON DELETE CASCADE without a pragma, so remove the rows here.
+    delete_all_participants(meeting)
+    db.session.delete(meeting)
+    db.session.flush()
+    return True
+
+
+# --- topics ---------------------------------------------------------------------
+
+def topic_name_taken(name: str, exclude_id: int | None = None) -> bool:
+    """Whether another topic has this name (ignoring case)."""
+    query = select(Topic.id).where(func.lower(Topic.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Topic.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def create_topic(name: str) -> Topic:
+    """Add a topic; its slug is made from the name and kept unique. Flushes."""
+    topic = Topic(name=name, slug=unique_slug(Topic, slugify(name), fallback="topic"))
+    db.session.add(topic)
+    db.session.flush()
+    return topic
+
+
+def rename_topic(topic: Topic, name: str) -> Topic:
+    """Rename a topic. The slug stays: it is part of the topic's public feed address."""
+    topic.name = name
+    db.session.flush()
+    return topic
+
+
+def topic_usage() -> dict[int, int]:
+    """How many meetings carry each topic, by topic id."""
+    rows = db.session.execute(select(meeting_topics.c.topic_id, func.count())
+                              .group_by(meeting_topics.c.topic_id))
+    return {topic_id: count for topic_id, count in rows}
+
+
+def delete_topic(topic: Topic) -> None:
+    """Delete a topic and take it off every meeting. Flushes."""
+    db.session.execute(delete(meeting_topics).where(meeting_topics.c.topic_id == topic.id))
+    db.session.delete(topic)
+    db.session.flush()
+
+
+# --- agenda ---------------------------------------------------------------------
+
+class AgendaEntry(Protocol):
+    title: str
+    start_time: time | None
+    duration_minutes: int | None
+
+
+@dataclass
+class ItemDraft:
+    """An agenda item as entered, before it is saved (for checking a change)."""
+
+    title: str
+    start_time: time | None
+    duration_minutes: int | None
+    id: int | None = None
+
+
+@dataclass
+class Slot:
+    """Where an agenda item falls: UTC start and end and, if any, what is wrong."""
+
+    entry: AgendaEntry
+    starts_at: datetime
+    ends_at: datetime
+    zone: str
+    # "before_start", "after_end", "nonexistent" or "ambiguous"
+    problem: str | None = None
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(get_zone(self.zone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(get_zone(self.zone))
+
+    @property
+    def has_end(self) -> bool:
+        return bool(self.entry.duration_minutes)
+
+
+def _wall_clock(day: date, at: time, zone_name: str) -> tuple[datetime, str | None]:
+    """The instant of a wall-clock time, and 'nonexistent'/'ambiguous' if the
+    daylight-saving change makes it so (the instant is then zoneinfo's guess)."""
+    local = datetime.combine(day, at)
+    try:
+        return to_utc(local, zone_name), None
+    except LocalTimeError as exc:
+        return local.replace(tzinfo=get_zone(zone_name)).astimezone(timezone.utc), exc.kind
+
+
+def schedule(meeting: Meeting, entries: Sequence[AgendaEntry]) -> list[Slot]:
+    """Compute when each agenda entry starts and ends, in order.
+
+    An entry with a start time starts then (on the day the previous one ended;
+    on a meeting over several days, on the next day if that time has already
+    passed and the next day still lies within the meeting); otherwise it starts
+    when the previous one ends, the first at the meeting's start. It ends after
+    its duration (no duration: it ends when it starts).
+    """
+    zone = get_zone(meeting.timezone)
+    cursor = meeting.starts_at
+    slots: list[Slot] = []
+    for entry in entries:
+        problem = None
+        if entry.start_time is not None:
+            day = cursor.astimezone(zone).date()
+            starts_at, problem = _wall_clock(day, entry.start_time, meeting.timezone)
+            if starts_at < cursor:
+                next_day, next_problem = _wall_clock(day + timedelta(days=1), entry.start_time, meeting.timezone)
+                if next_day <= meeting.ends_at:
+                    starts_at, problem = next_day, next_problem
+        else:
+            starts_at = cursor
+        ends_at = starts_at + timedelta(minutes=entry.duration_minutes or 0)
+        if problem is None:
+            if starts_at < meeting.starts_at:
+                problem = "before_start"
+            elif ends_at > meeting.ends_at or starts_at > meeting.ends_at:
+                problem = "after_end"
+        slots.append(Slot(entry, starts_at, ends_at, meeting.timezone, problem))
+        cursor = ends_at
+    return slots
+
+
+@dataclass
+class AgendaConflict:
+    """Why an agenda change is refused: the form field to blame and the message's parts."""
+
+    field: str  # "start_time" or "duration_minutes"
+    slot: Slot
+    other: bool  # True when the change pushes another item out, not the item itself
+
+
+def _field_for(slot: Slot) -> str:
+    if slot.problem in ("before_start", "nonexistent", "ambiguous") or not slot.entry.duration_minutes:
+        return "start_time"
+    return "duration_minutes"
+
+
+def find_conflict(meeting: Meeting, before: Sequence[AgendaEntry], after: Sequence[AgendaEntry],
+                  changed: AgendaEntry | None) -> AgendaConflict | None:
+    """The first problem a change to the agenda would cause, or None.
+
+    ``before`` and ``after`` are the agenda as it is and as it would be;
+    ``changed`` is the entry being added or edited (None for a move). Problems
+    an item already had are not blamed on the change, so an agenda that a
+    shorter meeting left overflowing can still be repaired.
+    """
+    already_wrong = {id(s.entry) for s in schedule(meeting, before) if s.problem}
+    for slot in schedule(meeting, after):
+        if not slot.problem or id(slot.entry) in already_wrong and slot.entry is not changed:
+            continue
+        if slot.entry is changed:
+            return AgendaConflict(_field_for(slot), slot, other=False)
+        if changed is None:
+            return AgendaConflict("start_time", slot, other=False)
+        field = "duration_minutes" if changed.duration_minutes else "start_time"
+        return AgendaConflict(field, slot, other=True)
+    return None
+
+
+def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
+    # Positions stay 0..n-1 so "up" and "down" always swap neighbours.
+    for position, item in enumerate(items):
+        item.position = position
+    meeting.agenda_items[:] = items
+
+
+def add_agenda_item(meeting: Meeting, data: dict) -> AgendaItem:
+    """Append an item (title, start_time, duration_minutes, presenter, notes) to the agenda. Flushes."""
+    items = sorted(meeting.agenda_items, key=lambda i: i.position)
+    item = AgendaItem()
+    _fill_item(item, data)
+    _renumber(meeting, [*items, item])
+    db.session.flush()
+    return item
+
+
+def update_agenda_item(item: AgendaItem, data: dict) -> AgendaItem:
+    """Change an item's fields (its place stays). Flushes."""
+    _fill_item(item, data)
+    db.session.flush()
+    return item
+
+
+def _fill_item(item: AgendaItem, data: dict) -> None:
+    item.title = data["title"]
+    item.start_time = data.get("start_time")
+    item.duration_minutes = data.get("duration_minutes")
+    item.presenter = data.get("presenter") or None
+    item.notes = data.get("notes") or None
+
+
+def delete_agenda_item(meeting: Meeting, item: AgendaItem) -> None:
+    """Remove an item and close the gap in the positions. Flushes."""
+    items = [i for i in sorted(meeting.agenda_items, key=lambda i: i.position) if i is not item]
+    _renumber(meeting, items)
+    db.session.flush()
+
+
+def moved_order(meeting: Meeting, item: AgendaItem, direction: str) -> list[AgendaItem]:
+    """The agenda as it would be with ``item`` moved one place 'up' or 'down'."""
+    items = sorted(meeting.agenda_items, key=lambda i: i.position)
+    index = items.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    return items
+
+
+def apply_order(meeting: Meeting, items: Iterable[AgendaItem]) -> None:
+    """Store a new order of the agenda (positions 0..n-1). Flushes."""
+    _renumber(meeting, list(items))
+    db.session.flush()
+
+
+def agenda_for(meeting: Meeting) -> list[Slot]:
+    """The meeting's agenda with computed times, in order."""
+    return schedule(meeting, sorted(meeting.agenda_items, key=lambda i: i.position))

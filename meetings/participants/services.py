@@ -1,0 +1,149 @@
+"""A meeting's participants on the organiser side: choosing invitees from the
+network and keeping one row per person. No request objects here; callers commit.
+
+Invitations (emails, RSVP links) build on these rows: ``invite_contacts`` is the
+one place that turns contacts into invitees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from meetings.events.models import Meeting
+from meetings.extensions import db
+from meetings.network.models import Contact, Group, Organisation, group_members
+from meetings.participants.models import Participant
+
+
+@dataclass
+class InviteResult:
+    """What ``invite_contacts`` did: the new participants and how many people were already listed."""
+
+    added: list[Participant] = field(default_factory=list)
+    already: int = 0
+
+
+def contacts_for(contact_ids: Iterable[int] = (), groups: Iterable[int] = (),
+                 organisations: Iterable[int] = ()) -> list[Contact]:
+    """The people meant by a choice of contacts, groups and organisations (ids),
+    each person once, by name, with their organisation loaded.
+
+    A group stands for its members, an organisation for its contacts.
+    """
+    contact_ids, groups, organisations = set(contact_ids), set(groups), set(organisations)
+    if not (contact_ids or groups or organisations):
+        return []
+    conditions = []
+    if contact_ids:
+        conditions.append(Contact.id.in_(contact_ids))
+    if groups:
+        conditions.append(Contact.id.in_(select(group_members.c.contact_id)
+                                         .where(group_members.c.group_id.in_(groups))))
+    if organisations:
+        conditions.append(Contact.organisation_id.in_(organisations))
+    query = (select(Contact).where(or_(*conditions)).options(selectinload(Contact.organisation))
+             .order_by(Contact.name, Contact.id))
+    return list(db.session.scalars(query))
+
+
+def invite_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> InviteResult:
+    """Add each contact to the meeting as an invitee, unless already listed. Flushes.
+
+    One Participant per person (kind 'invitee', status 'invited') with the
+    contact's name, email, language and organisation copied, so the list
+    survives later edits of the contact. A person counts as listed when a
+    participant of the meeting has the same contact or the same email (in any
+    case), whatever their kind: a registrant is not invited a second time.
+    """
+    rows = db.session.execute(select(Participant.contact_id, Participant.email)
+                              .where(Participant.meeting_id == meeting.id)).all()
+    known_contacts = {contact_id for contact_id, _ in rows if contact_id is not None}
+    known_emails = {email.lower() for _, email in rows if email}
+    result = InviteResult()
+    for contact in contacts:
+        email = contact.email.lower()
+        if contact.id in known_contacts or email in known_emails:
+            result.already += 1
+            continue
+        organisation = contact.organisation
+        participant = Participant(
+            meeting_id=meeting.id, contact_id=contact.id, kind="invitee", status="invited",
+            name=contact.name, email=contact.email, language=contact.language,
+            organisation_id=contact.organisation_id,
+            organisation_name=organisation.name if organisation else None,
+            country=organisation.country if organisation else None,
+        )
+        db.session.add(participant)
+        result.added.append(participant)
+        known_contacts.add(contact.id)
+        known_emails.add(email)
+    db.session.flush()
+    return result
+
+
+def list_invitees(meeting: Meeting) -> list[Participant]:
+    """The meeting's invitees by name, with organisation and contact loaded."""
+    query = (select(Participant)
+             .where(Participant.meeting_id == meeting.id, Participant.kind == "invitee")
+             .options(selectinload(Participant.organisation), selectinload(Participant.contact))
+             .order_by(Participant.name, Participant.id))
+    return list(db.session.scalars(query))
+
+
+def invitee_counts(meeting_ids: Iterable[int]) -> dict[int, int]:
+    """How many invitees each meeting has, by meeting id (one query)."""
+    ids = list(meeting_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Participant.meeting_id, func.count())
+        .where(Participant.meeting_id.in_(ids), Participant.kind == "invitee")
+        .group_by(Participant.meeting_id))
+    return {meeting_id: count for meeting_id, count in rows}
+
+
+def remove_participant(participant: Participant) -> None:
+    """Take one person off the meeting's list. Flushes."""
+    db.session.delete(participant)
+    db.session.flush()
+
+
+def delete_all_participants(meeting: Meeting) -> None:
+    """Remove every participant of a meeting (used when a draft is deleted). Flushes."""
+    db.session.execute(delete(Participant).where(Participant.meeting_id == meeting.id))
+    db.session.flush()
+
+
+def search_contacts(text: str | None) -> list[Contact]:
+    """Contacts whose name, email or organisation contains ``text`` (all when empty), by name."""
+    query = (select(Contact).outerjoin(Contact.organisation)
+             .options(selectinload(Contact.organisation)).order_by(Contact.name, Contact.id))
+    if text:
+        pattern = f"%{_escape_like(text.lower())}%"
+        query = query.where(or_(func.lower(Contact.name).like(pattern, escape="\\"),
+                                func.lower(Contact.email).like(pattern, escape="\\"),
+                                func.lower(Organisation.name).like(pattern, escape="\\")))
+    return list(db.session.scalars(query))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_groups() -> list[Group]:
+    """All groups by name."""
+    return list(db.session.scalars(select(Group).order_by(Group.name)))
+
+
+def list_organisations() -> list[Organisation]:
+    """All organisations by name."""
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def group_sizes() -> dict[int, int]:
+    """How many members each group has, by group id (one query)."""
+    rows = db.session.execute(select(group_members.c.group_id, func.count()).group_by(group_members.c.group_id))
+    return {group_id: count for group_id, count in rows}

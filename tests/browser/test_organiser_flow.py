@@ -1,0 +1,121 @@
+"""An organiser plans a meeting in a real browser; an anonymous visitor then finds it."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.single_backend]
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    # Replaces pytest-playwright's fallback, a fixture written as an instance method,
+    # which pytest 9 warns about (and warnings are errors here). Tests use live_server.
+    return None
+
+
+@pytest.fixture
+def core_team(app):
+    saxion = factories.make_organisation(name="Saxion Mechatronics Research Group", country="NL")
+    ihk = factories.make_organisation(name="IHK Nord Westfalen", country="DE")
+    members = [
+        factories.make_contact(name="Anna de Vries", email="anna@saxion.example", language="nl", organisation=saxion),
+        factories.make_contact(name="Clara Müller", email="clara@ihk.example", language="de", organisation=ihk),
+        factories.make_contact(name="Erik Smith", email="erik@example.org", language="en"),
+    ]
+    return factories.make_group(name="Core Team", members=members)
+
+
+def log_in(page, live_server, organiser):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(organiser.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Meetings", exact=True)).to_be_visible()
+
+
+def test_organiser_plans_and_publishes_a_meeting_the_public_then_sees(page, browser, live_server, organiser,
+                                                                      core_team):
+    log_in(page, live_server, organiser)
+
+    # A venue.
+    page.goto(f"{live_server}/manage/venues/new")
+    page.get_by_label("Name").fill("High Tech Factory")
+    page.get_by_label("Street and number").fill("Hengelosestraat 500")
+    page.get_by_label("City").fill("Enschede")
+    page.get_by_role("button", name="Save venue").click()
+    expect(page.get_by_text("Venue “High Tech Factory” created.")).to_be_visible()
+
+    # The meeting, public, in the venue's zone.
+    page.goto(f"{live_server}/manage/meetings/new")
+    page.get_by_label("Title").fill("Core Team meeting before the summer")
+    page.get_by_label("Description").fill("Plans for **robotics** and AI in production.")
+    page.get_by_label("Venue").select_option(label="High Tech Factory, Enschede")
+    page.get_by_label("Start date").fill("2031-06-05")
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("End date").fill("2031-06-05")
+    page.get_by_label("End time").fill("16:00")
+    page.get_by_label("Public: listed on the Events page").check()
+    page.get_by_role("button", name="Save meeting").click()
+    expect(page.get_by_text("Meeting “Core Team meeting before the summer” created.")).to_be_visible()
+    expect(page.get_by_text("10:00–16:00 (CEST, Europe/Amsterdam)")).to_be_visible()
+    meeting_page = page.url
+
+    # Three agenda items; the second and third follow on from the first.
+    for title, minutes in (("Welcome and introductions", "30"), ("AI in production", "60"), ("Round table", "45")):
+        page.get_by_label("Title").fill(title)
+        page.get_by_label("Duration (minutes)").fill(minutes)
+        page.get_by_role("button", name="Add item").click()
+        expect(page.get_by_text(f"Agenda item “{title}” added.")).to_be_visible()
+    times = page.locator("td.time")
+    expect(times).to_have_count(3)
+    expect(times.nth(2)).to_contain_text("11:30–12:15")
+
+    # The whole Core Team is invited.
+    page.get_by_role("link", name="Invitees (0)").click()
+    page.get_by_label("Core Team (3 people)").check()
+    page.get_by_role("button", name="Invite").click()
+    expect(page.get_by_text("Invitees added: 3. Already on the list: 0.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Clara Müller")).to_be_visible()
+
+    # Published.
+    page.goto(meeting_page)
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("is published and scheduled.")).to_be_visible()
+
+    # A visitor without a login finds it on the Events page and opens it.
+    visitor_context = browser.new_context()
+    try:
+        visitor = visitor_context.new_page()
+        visitor.goto(f"{live_server}/events/")
+        link = visitor.get_by_role("link", name="Core Team meeting before the summer")
+        expect(link).to_be_visible()
+        link.click()
+        expect(visitor).to_have_url(f"{live_server}/events/core-team-meeting-before-the-summer")
+        expect(visitor.get_by_role("heading", name="Core Team meeting before the summer")).to_be_visible()
+        expect(visitor.get_by_text("AI in production", exact=True)).to_be_visible()
+        expect(visitor.get_by_text("High Tech Factory").first).to_be_visible()
+        expect(visitor.get_by_role("button", name="Publish")).to_have_count(0)
+    finally:
+        visitor_context.close()
+
+
+def test_meeting_form_has_no_serious_accessibility_violations(page, live_server, organiser, axe_script):
+    log_in(page, live_server, organiser)
+    factories.make_venue(name="High Tech Factory")
+    factories.make_topic(name="AI")
+    page.goto(f"{live_server}/manage/meetings/new")
+    # Evaluated through the debugging protocol, so the page's CSP does not block it.
+    page.evaluate(axe_script.read_text(encoding="utf-8"))
+    # Posting an empty form shows every kind of message too.
+    for url in (page.url, None):
+        if url is None:
+            page.get_by_role("button", name="Save meeting").click()
+            expect(page.get_by_text("Please correct the marked fields.")).to_be_visible()
+            page.evaluate(axe_script.read_text(encoding="utf-8"))
+        result = page.evaluate("async () => (await axe.run(document)).violations"
+                               ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))")
+        serious = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert serious == []

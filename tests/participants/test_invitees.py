@@ -1,0 +1,173 @@
+"""Invitees: contacts, whole groups and whole organisations become one participant per person."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+
+from meetings.extensions import db
+from meetings.participants.models import Participant
+from meetings.participants.services import contacts_for, invite_contacts
+from tests.factories import make_contact, make_group, make_meeting, make_organisation, make_participant
+from tests.helpers import post_form, text_of
+
+
+def url(meeting) -> str:
+    return f"/manage/meetings/{meeting.id}/invitees"
+
+
+def invitees_of(meeting) -> list[Participant]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Participant).where(Participant.meeting_id == meeting.id)
+                                   .order_by(Participant.name)))
+
+
+@pytest.fixture
+def network(app):
+    twente = make_organisation(name="University of Twente", country="NL")
+    ihk = make_organisation(name="IHK Nord Westfalen", country="DE")
+    anna = make_contact(name="Anna de Vries", email="anna@utwente.example", language="nl", organisation=twente)
+    bert = make_contact(name="Bert Jansen", email="bert@utwente.example", language="en", organisation=twente)
+    clara = make_contact(name="Clara Müller", email="clara@ihk.example", language="de", organisation=ihk)
+    dirk = make_contact(name="Dirk Schulte", email="dirk@ihk.example", language="de", organisation=ihk)
+    eva = make_contact(name="Eva Free", email="eva@example.org", language="en")
+    core = make_group(name="Core Team", members=[anna, clara, eva])
+    return {"twente": twente, "ihk": ihk, "anna": anna, "bert": bert, "clara": clara, "dirk": dirk, "eva": eva,
+            "core": core}
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    meeting = make_meeting()
+    assert "/login" in client.get(url(meeting)).headers["Location"]
+
+
+def test_page_lists_contacts_groups_and_organisations(organiser_client, network):
+    html = text_of(organiser_client.get(url(make_meeting())))
+    assert "Anna de Vries" in html and "Core Team (3 people)" in html and "IHK Nord Westfalen" in html
+    assert 'name="contacts"' in html and 'name="groups"' in html and 'name="organisations"' in html
+    assert "Nobody is invited yet." in html
+
+
+def test_filter_narrows_the_contacts(organiser_client, network):
+    meeting = make_meeting()
+    html = text_of(organiser_client.get(url(meeting) + "?q=ihk"))
+    assert "Clara Müller" in html and "Dirk Schulte" in html
+    assert "Bert Jansen" not in html
+    assert "Anna de Vries" in text_of(organiser_client.get(url(meeting) + "?q=ANNA"))
+    assert "No contacts match." in text_of(organiser_client.get(url(meeting) + "?q=%25_nobody"))
+    # A NUL byte (which PostgreSQL refuses in a query) is a message, not an error page.
+    response = organiser_client.get(url(meeting) + "?q=a%00b")
+    assert response.status_code == 200 and "Line breaks and control characters are not allowed here." in text_of(response)
+
+
+def test_invite_contacts_copies_their_details(organiser_client, network):
+    meeting = make_meeting()
+    response = post_form(organiser_client, url(meeting), {"contacts": [str(network["clara"].id), str(network["eva"].id)]})
+    assert response.status_code == 302
+    people = invitees_of(meeting)
+    assert [(p.name, p.email, p.language, p.kind, p.status) for p in people] == [
+        ("Clara Müller", "clara@ihk.example", "de", "invitee", "invited"),
+        ("Eva Free", "eva@example.org", "en", "invitee", "invited"),
+    ]
+    assert people[0].organisation_id == network["ihk"].id and people[0].contact_id == network["clara"].id
+    assert people[0].organisation_name == "IHK Nord Westfalen" and people[1].organisation_id is None
+    html = text_of(organiser_client.get(response.headers["Location"]))
+    assert "Invitees added: 2. Already on the list: 0." in html
+    assert "IHK Nord Westfalen" in html and "Deutsch" in html
+
+
+def test_groups_and_organisations_expand_to_people_without_duplicates(organiser_client, network):
+    meeting = make_meeting()
+    make_participant(meeting, network["anna"])  # already invited
+    response = post_form(organiser_client, url(meeting), {
+        "groups": [str(network["core"].id)],
+        "organisations": [str(network["twente"].id), str(network["ihk"].id)],
+        "contacts": [str(network["clara"].id)],
+    })
+    assert response.status_code == 302
+    names = [p.name for p in invitees_of(meeting)]
+    assert names == ["Anna de Vries", "Bert Jansen", "Clara Müller", "Dirk Schulte", "Eva Free"]
+    assert "Invitees added: 4. Already on the list: 1." in text_of(organiser_client.get(response.headers["Location"]))
+    # Asking again adds nobody.
+    again = post_form(organiser_client, url(meeting), {"groups": [str(network["core"].id)]})
+    assert "Invitees added: 0. Already on the list: 3." in text_of(organiser_client.get(again.headers["Location"]))
+    assert len(invitees_of(meeting)) == 5
+
+
+def test_a_registrant_with_the_same_email_is_not_invited_again(app, network):
+    meeting = make_meeting()
+    make_participant(meeting, email="ANNA@utwente.example", name="Anna", kind="registrant", status="registered")
+    result = invite_contacts(meeting, contacts_for(contact_ids=[network["anna"].id, network["bert"].id]))
+    db.session.commit()
+    assert (len(result.added), result.already) == (1, 1)
+
+
+def test_contacts_for_expands_each_person_once(app, network):
+    people = contacts_for(contact_ids=[network["anna"].id], groups=[network["core"].id],
+                          organisations=[network["twente"].id])
+    assert [c.name for c in people] == ["Anna de Vries", "Bert Jansen", "Clara Müller", "Eva Free"]
+    assert contacts_for() == []
+
+
+@pytest.mark.parametrize("data,message", [
+    ({}, "Choose at least one contact, group or organisation."),
+    ({"contacts": "abc"}, "Invalid choice(s)"),
+    ({"contacts": "99999999999999999999"}, "Choose at least one contact, group or organisation."),
+    ({"groups": "1; DROP TABLE"}, "Invalid choice(s)"),
+])
+def test_invalid_choice_is_refused(organiser_client, network, data, message):
+    meeting = make_meeting()
+    response = post_form(organiser_client, url(meeting), data)
+    assert response.status_code == 422
+    assert message in text_of(response)
+    assert invitees_of(meeting) == []
+
+
+def test_remove_invitee(organiser_client, network):
+    meeting = make_meeting()
+    anna = make_participant(meeting, network["anna"])
+    make_participant(meeting, network["bert"])
+    response = post_form(organiser_client, f"{url(meeting)}/{anna.id}/remove", form_url=url(meeting))
+    assert response.status_code == 302
+    assert [p.name for p in invitees_of(meeting)] == ["Bert Jansen"]
+    assert "Anna de Vries is no longer invited." in text_of(organiser_client.get(response.headers["Location"]))
+
+
+def test_invitee_of_another_meeting_cannot_be_removed_here(organiser_client, network):
+    meeting, other = make_meeting(), make_meeting()
+    anna = make_participant(other, network["anna"])
+    response = post_form(organiser_client, f"{url(meeting)}/{anna.id}/remove", form_url=url(meeting))
+    assert response.status_code == 404
+    assert len(invitees_of(other)) == 1
+
+
+def count_queries(client, path) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_invitee_pages_use_a_constant_number_of_queries(organiser_client):
+    small, large = make_meeting(), make_meeting()
+    for meeting, n in ((small, 3), (large, 40)):
+        organisation = make_organisation()
+        for _ in range(n):
+            make_participant(meeting, make_contact(organisation=organisation))
+    count_queries(organiser_client, url(small))  # the first request loads things once per app
+    assert count_queries(organiser_client, url(small)) == count_queries(organiser_client, url(large))
+    assert count_queries(organiser_client, f"/manage/meetings/{small.id}") == \
+        count_queries(organiser_client, f"/manage/meetings/{large.id}")
+    assert count_queries(organiser_client, "/manage/meetings/") <= 12
+
+
+def test_out_of_range_invitee_id_is_404(organiser_client):
+    meeting = make_meeting()
+    response = post_form(organiser_client, f"{url(meeting)}/99999999999999999999/remove", form_url=url(meeting))
+    assert response.status_code == 404
