@@ -40,16 +40,17 @@ def organisations_with_counts() -> list[tuple[Organisation, int]]:
     return [(org, n) for org, n in rows]
 
 
-def organisation_by_name(name: str | None) -> Organisation | None:
-    """The organisation whose name equals ``name`` ignoring case, or None."""
+def _by_name(model, name: str | None):
     if not name:
         return None
     key = name.casefold()
-    # SQLite's lower() only knows ASCII, so compare in Python: the list is short.
-    for org in db.session.scalars(select(Organisation)):
-        if org.name.casefold() == key:
-            return org
-    return None
+    # SQLite's lower() only knows ASCII, so compare in Python: these lists are short.
+    return next((row for row in db.session.scalars(select(model).order_by(model.id)) if row.name.casefold() == key), None)
+
+
+def organisation_by_name(name: str | None) -> Organisation | None:
+    """The organisation whose name equals ``name`` ignoring case, or None."""
+    return _by_name(Organisation, name)
 
 
 def save_organisation(organisation: Organisation | None, data: dict) -> Organisation:
@@ -174,13 +175,7 @@ def groups_with_counts() -> list[tuple[Group, int]]:
 
 def group_by_name(name: str | None) -> Group | None:
     """The group whose name equals ``name`` ignoring case, or None."""
-    if not name:
-        return None
-    key = name.casefold()
-    for group in db.session.scalars(select(Group)):
-        if group.name.casefold() == key:
-            return group
-    return None
+    return _by_name(Group, name)
 
 
 def group_members_list(group: Group) -> list[Contact]:

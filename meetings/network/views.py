@@ -48,28 +48,21 @@ def organisations():
     return render_template("network/organisations.html", rows=services.organisations_with_counts())
 
 
-@bp.route("/organisations/new", methods=["GET", "POST"])
-def organisation_new():
-    form = OrganisationForm()
-    if form.validate_on_submit():
-        if save_or_field_error(lambda: services.save_organisation(None, form.data), form.name,
-                               _("There is already an organisation with this name.")):
-            flash(_("Organisation “%(name)s” created.", name=form.name.data), "success")
-            return redirect(url_for("network.organisations"))
-    return render_form("network/organisation_form.html", form, organisation=None, contacts=[])
-
-
-@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
-def organisation_edit(organisation_id: int):
-    organisation = db.get_or_404(Organisation, organisation_id)
+@bp.route("/organisations/new", methods=["GET", "POST"], endpoint="organisation_new", defaults={"organisation_id": None})
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"], endpoint="organisation_edit")
+def organisation_form(organisation_id: int | None):
+    organisation = db.get_or_404(Organisation, organisation_id) if organisation_id is not None else None
     form = OrganisationForm(organisation=organisation)
     if form.validate_on_submit():
         if save_or_field_error(lambda: services.save_organisation(organisation, form.data), form.name,
                                _("There is already an organisation with this name.")):
-            flash(_("Organisation “%(name)s” saved.", name=form.name.data), "success")
+            if organisation is None:
+                flash(_("Organisation “%(name)s” created.", name=form.name.data), "success")
+            else:
+                flash(_("Organisation “%(name)s” saved.", name=form.name.data), "success")
             return redirect(url_for("network.organisations"))
     return render_form("network/organisation_form.html", form, organisation=organisation,
-                       contacts=organisation.contacts)
+                       contacts=organisation.contacts if organisation else [])
 
 
 @bp.route("/organisations/<int:organisation_id>/delete", methods=["POST"])
@@ -102,25 +95,18 @@ def contacts():
                            filtered=bool(args))
 
 
-@bp.route("/contacts/new", methods=["GET", "POST"])
-def contact_new():
-    form = ContactForm()
-    if form.validate_on_submit():
-        if save_or_field_error(lambda: services.save_contact(None, form.data), form.email,
-                               _("There is already a contact with this email address.")):
-            flash(_("Contact “%(name)s” created.", name=form.name.data), "success")
-            return redirect(url_for("network.contacts"))
-    return render_form("network/contact_form.html", form, contact=None)
-
-
-@bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])
-def contact_edit(contact_id: int):
-    contact = db.get_or_404(Contact, contact_id)
+@bp.route("/contacts/new", methods=["GET", "POST"], endpoint="contact_new", defaults={"contact_id": None})
+@bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"], endpoint="contact_edit")
+def contact_form(contact_id: int | None):
+    contact = db.get_or_404(Contact, contact_id) if contact_id is not None else None
     form = ContactForm(contact=contact)
     if form.validate_on_submit():
         if save_or_field_error(lambda: services.save_contact(contact, form.data), form.email,
                                _("There is already a contact with this email address.")):
-            flash(_("Contact “%(name)s” saved.", name=form.name.data), "success")
+            if contact is None:
+                flash(_("Contact “%(name)s” created.", name=form.name.data), "success")
+            else:
+                flash(_("Contact “%(name)s” saved.", name=form.name.data), "success")
             return redirect(url_for("network.contacts"))
     return render_form("network/contact_form.html", form, contact=contact)
 
@@ -195,33 +181,26 @@ def groups():
     return render_template("network/groups.html", rows=services.groups_with_counts())
 
 
-@bp.route("/groups/new", methods=["GET", "POST"])
-def group_new():
-    form = GroupForm()
-    if form.validate_on_submit():
-        group = save_or_field_error(lambda: services.save_group(None, form.data), form.name,
-                                    _("There is already a group with this name."))
-        if group is not None:
-            flash(_("Group “%(name)s” created.", name=group.name), "success")
-            return redirect(url_for("network.group", group_id=group.id))
-    return render_form("network/group_form.html", form, group=None)
-
-
 @bp.route("/groups/<int:group_id>")
 def group(group_id: int):
     group = db.get_or_404(Group, group_id)
     return render_template("network/group.html", group=group, members=services.group_members_list(group))
 
 
-@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
-def group_edit(group_id: int):
-    group = db.get_or_404(Group, group_id)
+@bp.route("/groups/new", methods=["GET", "POST"], endpoint="group_new", defaults={"group_id": None})
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"], endpoint="group_edit")
+def group_form(group_id: int | None):
+    group = db.get_or_404(Group, group_id) if group_id is not None else None
     form = GroupForm(group=group)
     if form.validate_on_submit():
-        if save_or_field_error(lambda: services.save_group(group, form.data), form.name,
-                               _("There is already a group with this name.")):
-            flash(_("Group “%(name)s” saved.", name=form.name.data), "success")
-            return redirect(url_for("network.group", group_id=group.id))
+        saved = save_or_field_error(lambda: services.save_group(group, form.data), form.name,
+                                    _("There is already a group with this name."))
+        if saved is not None:
+            if group is None:
+                flash(_("Group “%(name)s” created.", name=saved.name), "success")
+            else:
+                flash(_("Group “%(name)s” saved.", name=saved.name), "success")
+            return redirect(url_for("network.group", group_id=saved.id))
     return render_form("network/group_form.html", form, group=group)
 
 
