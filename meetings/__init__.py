@@ -97,7 +97,7 @@ def register_errors(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from meetings.auth.commands import users_cli
-    from meetings.site.demo import demo_cli
+    from meetings.demo.commands import demo_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

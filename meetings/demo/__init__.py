@@ -1,0 +1,1 @@
+"""Demo data: the Advanced Manufacturing & Robotics cluster, loaded by ``flask demo load``."""

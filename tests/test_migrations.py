@@ -1,0 +1,106 @@
+"""The Alembic migrations build exactly the models' schema, from an empty database,
+on SQLite and on PostgreSQL; and the steps of ``make run`` work on top of them."""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, make_url, text
+
+import config
+from meetings import create_app
+from meetings.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path):
+    """A database of its own for each test, with nothing in it."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+    admin_url = make_url(raw).set(drivername="postgresql+psycopg")
+    name = f"meetings_migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migrate_app(empty_database_url, tmp_path):
+    app = create_app(config.testing_config(tmp_path / "instance", empty_database_url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def keep_logging():
+    """Alembic's env.py configures logging from alembic.ini, which switches off every
+    logger already made; put them back for the tests that follow."""
+    manager = logging.Logger.manager
+    disabled = {name: logger.disabled for name, logger in manager.loggerDict.items()
+                if isinstance(logger, logging.Logger)}
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for name, logger in manager.loggerDict.items():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = disabled.get(name, False)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def flask(app, *args):
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, (args, result.output, result.exception)
+    return result
+
+
+def test_upgrade_from_empty_gives_exactly_the_models_schema(migrate_app):
+    flask(migrate_app, "db", "upgrade")
+    with migrate_app.app_context():
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+            assert context.get_current_revision() is not None
+        assert set(inspect(db.engine).get_table_names()) == set(db.metadata.tables) | {"alembic_version"}
+
+
+def test_db_check_finds_nothing_to_migrate(migrate_app):
+    flask(migrate_app, "db", "upgrade")
+    result = migrate_app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_downgrade_to_empty_and_upgrade_again(migrate_app):
+    flask(migrate_app, "db", "upgrade")
+    flask(migrate_app, "db", "downgrade", "base")
+    with migrate_app.app_context():
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    flask(migrate_app, "db", "upgrade")
+    with migrate_app.app_context():
+        assert set(inspect(db.engine).get_table_names()) == set(db.metadata.tables) | {"alembic_version"}
+
+
+def test_make_run_steps_on_a_migrated_database(migrate_app):
+    """What ``make run`` does before serving: upgrade, load the demo once, print the login."""
+    flask(migrate_app, "db", "upgrade")
+    assert "Loaded the demo cluster" in flask(migrate_app, "demo", "load", "--if-empty").output
+    assert "not loaded" in flask(migrate_app, "demo", "load", "--if-empty").output
+    assert "demo@example.org" in flask(migrate_app, "demo", "login").output
+    flask(migrate_app, "db", "upgrade")
+    client = migrate_app.test_client()
+    assert "Robotics Day" in client.get("/events/").get_data(as_text=True)
