@@ -64,6 +64,7 @@ def register_auth(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from meetings.auth.views import bp as auth_bp
+    from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
     from meetings.network.public import bp as network_public_bp
@@ -73,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.venues.views import bp as venues_bp
 
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
-                      events_bp, events_public_bp, participants_bp):
+                      events_bp, events_public_bp, participants_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
 

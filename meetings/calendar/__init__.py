@@ -1,0 +1,1 @@
+"""iCalendar: the one builder (invitations, downloads, feeds) and the public feeds."""

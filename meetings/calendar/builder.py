@@ -1,0 +1,366 @@
+"""The one iCalendar builder: invitations, .ics downloads and feeds all come from here.
+
+Layered as three steps, each adding what its use needs:
+
+1. ``meeting_event``: the VEVENT every use shares (UID, SEQUENCE, times with
+   their zone, SUMMARY, LOCATION, DESCRIPTION with the agenda, URL, CATEGORIES,
+   STATUS), and ORGANIZER/ATTENDEE only when asked;
+2. ``calendar`` around events: PRODID, VERSION, the VTIMEZONEs the events use
+   (once each), METHOD only for iTIP messages, and for feeds NAME and refresh
+   hints; ``download`` and ``feed`` return its bytes;
+3. ``invitation``: METHOD REQUEST or CANCEL, with the organiser and the one
+   participant as the only ATTENDEE, and their personal answer link.
+
+The builder reads meeting and participant objects (their attributes only) and
+never queries or imports a capability, so every caller gets the same bytes.
+Text that the app itself writes into a calendar (the "Agenda" heading, link
+labels) is translated into the reader's language.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from typing import Any, Iterable, Sequence
+
+from babel import Locale, UnknownLocaleError
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from icalendar import Calendar, Event, vCalAddress, vCategory, vDuration, vText
+
+from meetings.calendar.timezones import vtimezone
+from meetings.core.timezones import get_zone
+
+PRODID = "-//Cluster Meetings//Meeting Manager//EN"
+# Part of every feed's ETag: raise it when the builder's output changes for the same data.
+FORMAT_VERSION = "1"
+REFRESH = timedelta(hours=1)
+
+STATUS_BY_MEETING = {"draft": "TENTATIVE", "scheduled": "CONFIRMED", "held": "CONFIRMED",
+                     "cancelled": "CANCELLED"}
+# A participant's answer as the PARTSTAT of their ATTENDEE line (RFC 5545 3.2.12).
+PARTSTAT_BY_STATUS = {
+    "invited": "NEEDS-ACTION",
+    "accepted": "ACCEPTED",
+    "tentative": "TENTATIVE",
+    "declined": "DECLINED",
+    "delegated": "DELEGATED",
+    "registered": "ACCEPTED",
+    "waiting": "TENTATIVE",
+    "cancelled": "DECLINED",
+}
+METHODS = ("REQUEST", "CANCEL")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Text(vText):
+    """A TEXT value escaped exactly as RFC 5545 3.3.11 says.
+
+    icalendar's own escaping first turns the two characters ``\\N`` into a line
+    break, which corrupts text such as ``C:\\New``; this keeps every backslash.
+    Control characters, which TEXT may not hold, are dropped; CR, LF and CRLF
+    all become one escaped line break.
+    """
+
+    def to_ical(self) -> bytes:
+        text = _CONTROL.sub("", _LINE_BREAK.sub("\n", str(self)))
+        escaped = (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                   .replace("\n", "\\n"))
+        return escaped.encode(self.encoding)
+
+
+def plain(text: str | None) -> str:
+    """Text as it will come back out of a calendar: one kind of line break, no control characters."""
+    return _CONTROL.sub("", _LINE_BREAK.sub("\n", text or ""))
+
+
+def _one_line(text: str | None) -> str:
+    """For parameter values such as CN, which cannot hold line breaks at all."""
+    return " ".join(plain(text).split())
+
+
+@dataclass(frozen=True)
+class Person:
+    """An ORGANIZER or ATTENDEE: a mailbox and a display name."""
+
+    email: str
+    name: str | None = None
+    partstat: str = "NEEDS-ACTION"
+    role: str = "REQ-PARTICIPANT"
+    rsvp: bool = True
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    """One agenda item as the calendar shows it, with local start and end if known."""
+
+    title: str
+    presenter: str | None = None
+    start: datetime | time | None = None
+    end: datetime | time | None = None
+
+
+def _address(person: Person) -> vCalAddress:
+    if any(c in person.email for c in "\r\n") or "@" not in person.email:
+        raise ValueError(f"not a mailbox: {person.email!r}")
+    address = vCalAddress(f"mailto:{person.email}")
+    name = _one_line(person.name)
+    if name:
+        # icalendar quotes the value and writes " as ^' (RFC 6868) when needed.
+        address.params["CN"] = name
+    return address
+
+
+def _clock(value: datetime | time | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%H:%M")
+
+
+def agenda_lines(meeting, schedule: Iterable[tuple[Any, Any, Any]] | None = None) -> list[AgendaLine]:
+    """The agenda to print: from ``schedule`` (rows of item, local start, local end,
+    as the events capability computes them) or else from the items' own start times."""
+    if schedule is not None:
+        return [AgendaLine(item.title, item.presenter, start, end) for item, start, end in schedule]
+    return [AgendaLine(item.title, item.presenter, item.start_time, None)
+            for item in sorted(meeting.agenda_items, key=lambda i: i.position)]
+
+
+def _agenda_text(lines: Sequence[AgendaLine]) -> str:
+    rows = [_("Agenda:")]
+    for line in lines:
+        when = _clock(line.start)
+        if when and line.end is not None:
+            when = f"{when}\u2013{_clock(line.end)}"
+        title = plain(line.title)
+        if line.presenter:
+            title = _("%(title)s (%(presenter)s)", title=title, presenter=plain(line.presenter))
+        rows.append(f"{when}  {title}" if when else f"- {title}")
+    return "\n".join(rows)
+
+
+def country_name(code: str | None, language: str) -> str:
+    """A country code as a name in the reader's language ('DE' -> 'Germany'/'Deutschland')."""
+    if not code:
+        return ""
+    try:
+        return Locale.parse(language).territories.get(code.upper(), "") if len(code) == 2 else ""
+    except (UnknownLocaleError, ValueError):
+        return ""
+
+
+def location_text(meeting, language: str) -> str:
+    """Venue on one line plus its country, or the online link when there is no venue."""
+    venue = meeting.venue
+    if venue is not None:
+        country = country_name(venue.country, language)
+        return plain(", ".join(p for p in (venue.one_line(), country) if p))
+    return plain(meeting.online_url or "")
+
+
+def last_change(meeting) -> datetime:
+    """When the meeting last changed, to the second (LAST-MODIFIED, feeds' DTSTAMP, HTTP Last-Modified)."""
+    return (meeting.updated_at or meeting.created_at).astimezone(timezone.utc).replace(microsecond=0)
+
+
+def public_url(meeting, base_url: str) -> str:
+    """The meeting's public page."""
+    return f"{base_url.rstrip('/')}/events/{meeting.slug}"
+
+
+def meeting_event(meeting, *, base_url: str, language: str, description_text: str | None = None,
+                  include_organizer: bool = False, organizer: Person | None = None,
+                  attendee: Person | None = None, status: str | None = None,
+                  stamp: datetime | None = None, sequence: int | None = None,
+                  agenda: Iterable[tuple[Any, Any, Any]] | None = None,
+                  url: str | None = None, links: Sequence[str] = ()) -> Event:
+    """The VEVENT for one meeting.
+
+    ``description_text`` replaces the meeting's description (the agenda and links
+    follow it either way); ``agenda`` is the schedule with local times (rows of
+    item, start, end); ``links`` are extra lines (already translated) at the end
+    of the description, such as the personal answer link. DTSTAMP and
+    LAST-MODIFIED come from the meeting's last change unless ``stamp`` is given,
+    so the same data gives the same bytes. ``url`` defaults to the public page for
+    public meetings and to none for others. ORGANIZER only with
+    ``include_organizer`` (and ``organizer``), ATTENDEE only for ``attendee``:
+    downloads and feeds carry neither, or clients would send replies to them.
+    """
+    zone = get_zone(meeting.timezone)
+    updated = last_change(meeting)
+    with force_locale(language):
+        parts = [plain(meeting.description if description_text is None else description_text).strip()]
+        lines = agenda_lines(meeting, agenda)
+        if lines:
+            parts.append(_agenda_text(lines))
+        link_lines = []
+        if meeting.online_url:
+            link_lines.append(_("Join online: %(url)s", url=meeting.online_url))
+        page = url if url is not None else (public_url(meeting, base_url) if meeting.is_public else None)
+        if page:
+            link_lines.append(_("Meeting page: %(url)s", url=page))
+        link_lines.extend(plain(line) for line in links)
+        if link_lines:
+            parts.append("\n".join(link_lines))
+        location = location_text(meeting, language)
+
+    event = Event()
+    event.add("uid", meeting.uid)
+    event.add("dtstamp", (stamp or updated).astimezone(timezone.utc).replace(microsecond=0))
+    event.add("sequence", meeting.sequence if sequence is None else sequence)
+    start, end = _event_times(meeting.starts_at, meeting.ends_at, zone)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("created", meeting.created_at.astimezone(timezone.utc).replace(microsecond=0))
+    event.add("last-modified", updated)
+    event.add("summary", Text(plain(meeting.title)))
+    if location:
+        event.add("location", Text(location))
+    description = "\n\n".join(p for p in parts if p)
+    if description:
+        event.add("description", Text(description))
+    if page:
+        event.add("url", page)
+    if meeting.topics:
+        categories = vCategory([])
+        categories.cats = [Text(plain(topic.name)) for topic in meeting.topics]
+        event.add("categories", categories)
+    event.add("status", status or STATUS_BY_MEETING.get(meeting.status, "CONFIRMED"))
+    event.add("transp", "OPAQUE")
+    if include_organizer:
+        if organizer is None:
+            raise ValueError("include_organizer needs an organizer")
+        event.add("organizer", _address(organizer))
+    if attendee is not None:
+        address = _address(attendee)
+        address.params["CUTYPE"] = "INDIVIDUAL"
+        address.params["ROLE"] = attendee.role
+        address.params["PARTSTAT"] = attendee.partstat
+        if attendee.rsvp:
+            address.params["RSVP"] = "TRUE"
+        event.add("attendee", address)
+    return event
+
+
+def _ambiguous(local: datetime) -> bool:
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def _event_times(starts_at: datetime, ends_at: datetime, zone) -> tuple[datetime, datetime]:
+    """Start and end in the meeting's zone (with its VTIMEZONE), or both in UTC when
+    either falls in the hour that a change back from summer time repeats: such a
+    local time names two instants, and parsers differ on which one they take."""
+    start = starts_at.astimezone(zone).replace(microsecond=0)
+    end = ends_at.astimezone(zone).replace(microsecond=0)
+    if _ambiguous(start) or _ambiguous(end):
+        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start, end
+
+
+def _zone_years(events: Iterable[Event]) -> dict[str, set[int]]:
+    years: dict[str, set[int]] = {}
+    for event in events:
+        for name in ("DTSTART", "DTEND"):
+            value = event.get(name)
+            moment = getattr(value, "dt", None)
+            zone = getattr(getattr(moment, "tzinfo", None), "key", None)
+            if zone:
+                years.setdefault(zone, set()).add(moment.year)
+    return years
+
+
+def calendar(events_or_meetings: Iterable[Any], *, method: str | None = None, name: str | None = None,
+             description: str | None = None, uid: str | None = None, refresh: timedelta | None = None,
+             base_url: str | None = None, language: str = "en", url: str | None = None) -> Calendar:
+    """A VCALENDAR around events (or meetings, made into events with ``meeting_event``).
+
+    METHOD only when given (iTIP messages); a feed passes ``name``, a stable
+    ``uid`` and ``refresh`` (how often clients should reload). Every zone the
+    events use gets one RRULE-based VTIMEZONE, placed before the events.
+    """
+    if method is not None and method not in METHODS:
+        raise ValueError(f"unsupported METHOD {method!r}")
+    events = []
+    for item in events_or_meetings:
+        if isinstance(item, Event):
+            events.append(item)
+        else:
+            if base_url is None:
+                raise ValueError("base_url is needed to build events from meetings")
+            events.append(meeting_event(item, base_url=base_url, language=language))
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("name", Text(plain(name)))
+        cal.add("x-wr-calname", Text(plain(name)))
+    if description:
+        cal.add("x-wr-caldesc", Text(plain(description)))
+    if uid:
+        cal.add("uid", uid)
+    if url:
+        cal.add("url", url)
+    if refresh is not None:
+        # icalendar's refresh_interval setter leaves out VALUE=DURATION, which RFC 7986 requires.
+        cal.add("refresh-interval", vDuration(refresh, params={"VALUE": "DURATION"}))
+        cal.add("x-published-ttl", vDuration(refresh))
+    for zone, years in sorted(_zone_years(events).items()):
+        cal.add_component(vtimezone(zone, years))
+    for event in events:
+        cal.add_component(event)
+    return cal
+
+
+def stable_uid(*parts: str) -> str:
+    """A calendar-level UID that stays the same for the same feed."""
+    return f"{uuid.uuid5(uuid.NAMESPACE_URL, '/'.join(parts))}@cluster-meetings"
+
+
+def download(meeting, *, base_url: str, language: str, agenda=None) -> bytes:
+    """One meeting as a .ics file to import (no METHOD, no ORGANIZER or ATTENDEE)."""
+    event = meeting_event(meeting, base_url=base_url, language=language, agenda=agenda)
+    return calendar([event]).to_ical()
+
+
+def feed(meetings_with_agenda: Iterable[tuple[Any, Any]], *, name: str, uid: str, base_url: str,
+         language: str, description: str | None = None, url: str | None = None) -> bytes:
+    """A subscribable feed: pairs of (meeting, agenda schedule or None), in order."""
+    events = [meeting_event(meeting, base_url=base_url, language=language, agenda=agenda)
+              for meeting, agenda in meetings_with_agenda]
+    return calendar(events, name=name, description=description, uid=uid, refresh=REFRESH,
+                    url=url).to_ical()
+
+
+def invitation(meeting, participant, *, method: str, organizer_email: str, organizer_name: str | None,
+               base_url: str, rsvp_url: str, stamp: datetime | None = None, sequence: int | None = None,
+               agenda=None, language: str | None = None, message: str | None = None) -> bytes:
+    """An iTIP REQUEST or CANCEL for one participant (RFC 5546, sent by iMIP).
+
+    The participant is the only ATTENDEE, with PARTSTAT from their answer and
+    RSVP=TRUE; the organiser's mailbox must reach a person or the app, since
+    calendar replies go there. DTSTAMP is now unless ``stamp`` is given;
+    ``message`` (e.g. the organiser's note on an update) opens the description.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unsupported METHOD {method!r}")
+    language = language or getattr(participant, "language", None) or "en"
+    with force_locale(language):
+        answer_link = _("Your answer: %(url)s", url=rsvp_url)
+    description = plain(meeting.description)
+    if message:
+        description = "\n\n".join(p for p in (plain(message).strip(), description.strip()) if p)
+    attendee = Person(email=participant.email, name=participant.name,
+                      partstat=PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION"))
+    event = meeting_event(
+        meeting, base_url=base_url, language=language, description_text=description,
+        include_organizer=True, organizer=Person(email=organizer_email, name=organizer_name),
+        attendee=attendee, status="CANCELLED" if method == "CANCEL" else None,
+        stamp=stamp or datetime.now(timezone.utc), sequence=sequence, agenda=agenda,
+        url=None if meeting.is_public else rsvp_url, links=[answer_link])
+    return calendar([event], method=method).to_ical()
