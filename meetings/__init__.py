@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
+    from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
     from meetings.participants.views import bp as participants_bp
@@ -74,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.venues.views import bp as venues_bp
 
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
-                      events_bp, events_public_bp, participants_bp, calendar_bp):
+                      events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
 
@@ -99,6 +100,8 @@ def register_errors(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from meetings.auth.commands import users_cli
     from meetings.demo.commands import demo_cli
+    from meetings.mail.commands import mail_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)

@@ -2,6 +2,7 @@
 whichever blueprints are registered."""
 from meetings.auth import models as auth_models  # noqa: F401
 from meetings.events import models as events_models  # noqa: F401
+from meetings.mail import models as mail_models  # noqa: F401
 from meetings.network import models as network_models  # noqa: F401
 from meetings.participants import models as participants_models  # noqa: F401
 from meetings.venues import models as venues_models  # noqa: F401

@@ -1,0 +1,439 @@
+"""Delivering the outbox over SMTP: claim due messages, send a batch over one connection, record.
+
+Every claim is atomic (two workers never take the same message), a sent message
+is never taken again, and any failure leaves the message in the outbox with its
+error and its next attempt. A batch interrupted by a crash is left for a person
+to retry, never re-sent automatically.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import smtplib
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from flask_mail import BadHeaderError, Connection
+from sqlalchemy import and_, bindparam, or_, select, update
+
+from meetings.core.types import utcnow
+from meetings.extensions import db
+from meetings.mail.message import OutboxMail
+from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# Minutes to wait after the 1st, 2nd, ... failed attempt; the last value repeats.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240)
+DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_TIMEOUT = 30.0
+# A claim older than this was left by a worker that died (a batch takes seconds, or
+# minutes against a slow server): its messages may or may not have left.
+DEFAULT_CLAIM_TIMEOUT = timedelta(hours=1)
+DEFAULT_COMMIT_INTERVAL = 0.25
+# What recording an outcome writes: every outcome sets all of them (one executemany).
+_OUTCOME_COLUMNS = ("status", "attempts", "last_error", "next_attempt_at", "sent_at", "claimed_at")
+INTERRUPTED = ("Delivery was interrupted while this message was being sent: it may have arrived. "
+               "Retry it if the recipient did not get it.")
+
+# Columns the sender needs; loaded as plain rows so commits between sends cost no reloads.
+_CONTENT = (OutboxMessage.id, OutboxMessage.to_email, OutboxMessage.to_name, OutboxMessage.reply_to,
+            OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.ics,
+            OutboxMessage.ics_method, OutboxMessage.language, OutboxMessage.message_id,
+            OutboxMessage.attempts)
+
+
+class NoMailServer(RuntimeError):
+    """MAIL_SERVER is not configured: nothing can be delivered."""
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    connections: int = 0
+    connection_error: str | None = None
+    errors: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt."""
+    index = max(0, min(attempts, len(BACKOFF_MINUTES)) - 1)
+    return timedelta(minutes=BACKOFF_MINUTES[index])
+
+
+class SMTPConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker."""
+
+    def __init__(self, mail, timeout: float):
+        super().__init__(mail)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = cls(self.mail.server, self.mail.port, timeout=self.timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def connect() -> Connection:
+    """One SMTP connection from the app's Flask-Mail settings (what ``mail.connect()`` makes, with a timeout)."""
+    return SMTPConnection(current_app.extensions["mail"],
+                          float(current_app.config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT))
+
+
+def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_not_due: bool = False,
+                limit: int | None = None, stop: threading.Event | None = None) -> DeliveryReport:
+    """Send every due message, ``batch_size`` per SMTP connection, and record each outcome.
+
+    ``ids`` restricts the run to those messages; ``include_not_due`` also takes
+    queued messages whose next retry lies in the future (each at most once per run).
+    A connection failure postpones the batch it hit and ends the run; so does
+    ``stop`` being set (checked between batches). Raises
+    :class:`NoMailServer` when MAIL_SERVER is not set (nothing is touched then).
+    """
+    if not current_app.config.get("MAIL_SERVER"):
+        raise NoMailServer("MAIL_SERVER is not configured: messages stay in the outbox")
+    report = DeliveryReport()
+    release_stale_claims()
+    attempted: set[int] = set()
+    while (limit is None or report.attempted < limit) and not (stop and stop.is_set()):
+        size = batch_size if limit is None else min(batch_size, limit - report.attempted)
+        claimed = claim(size, ids=ids, include_not_due=include_not_due, exclude=attempted)
+        if not claimed:
+            break
+        attempted.update(claimed)
+        send_batch(claimed, report)
+        if report.connection_error:
+            break
+    return report
+
+
+def _due_filter(now: datetime, ids: list[int] | None, include_not_due: bool, exclude: set[int]):
+    conditions = [OutboxMessage.status.in_((QUEUED, FAILED)), OutboxMessage.next_attempt_at.is_not(None)]
+    if not include_not_due:
+        conditions.append(OutboxMessage.next_attempt_at <= now)
+    if ids is not None:
+        conditions.append(OutboxMessage.id.in_(ids))
+    if exclude:
+        conditions.append(OutboxMessage.id.not_in(exclude))
+    return and_(*conditions)
+
+
+def claim(batch_size: int, *, ids: list[int] | None = None, include_not_due: bool = False,
+          exclude: set[int] | None = None) -> list[int]:
+    """Mark up to ``batch_size`` due messages as ``sending`` for this worker and commit; returns their ids.
+
+    PostgreSQL: one UPDATE over ``SELECT ... FOR UPDATE SKIP LOCKED``, so parallel
+    workers take disjoint batches without waiting. SQLite (one writer at a time):
+    an UPDATE of the candidates conditional on their state, so a row another
+    worker took in between is skipped.
+    """
+    now = utcnow()
+    due = _due_filter(now, ids, include_not_due, exclude or set())
+    if db.session.get_bind().dialect.name == "postgresql":
+        chosen = (select(OutboxMessage.id).where(due).order_by(OutboxMessage.id)
+                  .limit(batch_size).with_for_update(skip_locked=True))
+        result = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(chosen.scalar_subquery()))
+            .values(status=SENDING, claimed_at=now).returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False))
+        claimed = sorted(result.scalars())
+    else:
+        candidates = list(db.session.scalars(
+            select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(batch_size)))
+        # Conditional on the state: a row another worker claimed in between is not taken.
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status.in_((QUEUED, FAILED)))
+            .values(status=SENDING, claimed_at=now).returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False))
+        claimed = sorted(result.scalars()) if candidates else []
+    db.session.commit()
+    return claimed
+
+
+def release_stale_claims() -> int:
+    """Fail the messages a worker claimed long ago and never finished; returns how many.
+
+    The worker died somewhere in its batch, so each message may have been sent or
+    not. They are not sent again automatically (a retry must never send a message
+    twice); a person sees the reason and retries those that did not arrive.
+    """
+    timeout = current_app.config.get("MAIL_CLAIM_TIMEOUT") or DEFAULT_CLAIM_TIMEOUT
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == SENDING,
+               or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - timeout))
+        .values(status=FAILED, next_attempt_at=None, claimed_at=None, last_error=INTERRUPTED)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+class _Outcomes:
+    """What happened to each message of a batch, written in short transactions.
+
+    Outcomes are kept in memory and written at most every MAIL_COMMIT_INTERVAL
+    seconds and at the end of the batch: a commit per message would cost more than
+    sending it, and the write lock (SQLite) is never held while talking SMTP.
+    """
+
+    def __init__(self, report: DeliveryReport):
+        config = current_app.config
+        self.report = report
+        self.interval = float(config.get("MAIL_COMMIT_INTERVAL", DEFAULT_COMMIT_INTERVAL))
+        self.max_attempts = int(config.get("MAIL_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self.pending: list[tuple[int, dict]] = []
+        self.written_at = time.monotonic()
+
+    def sent(self, row) -> None:
+        self._add(row.id, status=SENT, attempts=row.attempts + 1, last_error=None, next_attempt_at=None,
+                  sent_at=utcnow())
+        self.report.sent += 1
+
+    def postpone(self, row, error: str) -> None:
+        """A passing problem: try again after the backoff, or give up after MAIL_MAX_ATTEMPTS."""
+        attempts = row.attempts + 1
+        if attempts >= self.max_attempts:
+            self.fail(row, error)
+            return
+        self._add(row.id, status=QUEUED, attempts=attempts, last_error=error,
+                  next_attempt_at=utcnow() + backoff(attempts), sent_at=None)
+        self.report.retrying += 1
+        self.report.errors[row.id] = error
+
+    def fail(self, row, error: str) -> None:
+        """Final until a person retries it."""
+        self._add(row.id, status=FAILED, attempts=row.attempts + 1, last_error=error, next_attempt_at=None,
+                  sent_at=None)
+        self.report.failed += 1
+        self.report.errors[row.id] = error
+
+    def _add(self, message_id: int, **values) -> None:
+        self.pending.append((message_id, values))
+        if time.monotonic() - self.written_at >= self.interval:
+            self.write()
+
+    def write(self) -> None:
+        if self.pending:
+            table = OutboxMessage.__table__
+            statement = (table.update().where(table.c.id == bindparam("b_id"))
+                         .values({name: bindparam(f"b_{name}") for name in _OUTCOME_COLUMNS}))
+            db.session.execute(statement, [
+                {"b_id": message_id, "b_claimed_at": None, **{f"b_{name}": value for name, value in values.items()}}
+                for message_id, values in self.pending])
+            db.session.commit()
+            self.pending.clear()
+        self.written_at = time.monotonic()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        parts = [f"{address}: {code} {_text(reply)}" for address, (code, reply) in exc.recipients.items()]
+        return "Recipient refused: " + "; ".join(parts)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code} {_text(exc.smtp_error)}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _text(reply) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    """5xx replies are final for this message; 4xx replies mean "try again later"."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return isinstance(exc, (smtplib.SMTPNotSupportedError, BadHeaderError, ValueError))
+
+
+def _breaks_connection(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        # 421: the server is closing the session; everything after it would fail too.
+        return exc.smtp_code == 421
+    if isinstance(exc, smtplib.SMTPException):  # an OSError too, but about one message
+        return False
+    return isinstance(exc, OSError)
+
+
+def _send(connection: Connection, mail: OutboxMail) -> None:
+    if "SMTPUTF8" in mail.mail_options and connection.host is not None:
+        # Flask-Mail's address clean-up is ASCII only; an SMTPUTF8 address goes to smtplib as is.
+        connection.host.sendmail(mail.sender, mail.recipients, mail.as_bytes(), mail.mail_options)
+    else:
+        connection.send(mail, envelope_from=mail.sender)
+
+
+def send_batch(ids: list[int], report: DeliveryReport) -> None:
+    """Send the claimed messages ``ids`` over one SMTP connection and record each outcome."""
+    rows = db.session.execute(select(*_CONTENT).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+    db.session.commit()
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER")
+    outcomes = _Outcomes(report)
+    connection = connect()
+    try:
+        connection.__enter__()
+    except (OSError, smtplib.SMTPException) as exc:
+        error = _describe(exc)
+        report.connection_error = error
+        for row in rows:
+            outcomes.postpone(row, error)
+        outcomes.write()
+        log.warning("Mail server unreachable, %d message(s) postponed: %s", len(rows), error)
+        return
+    report.connections += 1
+    try:
+        for position, row in enumerate(rows):
+            try:
+                _send(connection, OutboxMail.from_content(row, sender=sender))
+            except Exception as exc:  # noqa: BLE001 - every outcome is recorded on the row
+                error = _describe(exc)
+                if _breaks_connection(exc):
+                    report.connection_error = error
+                    for rest in rows[position:]:
+                        outcomes.postpone(rest, error)
+                    log.warning("Mail connection lost, %d message(s) postponed: %s", len(rows) - position, error)
+                    return
+                if _is_permanent(exc):
+                    outcomes.fail(row, error)
+                elif isinstance(exc, smtplib.SMTPException):
+                    outcomes.postpone(row, error)
+                else:
+                    # A bug, not a mail problem: keep the message for a person to look at.
+                    log.exception("Could not send message %s", row.id)
+                    outcomes.fail(row, error)
+            else:
+                outcomes.sent(row)
+    finally:
+        outcomes.write()
+        try:
+            connection.__exit__(None, None, None)
+        except (OSError, smtplib.SMTPException):
+            pass  # the messages are recorded; a failing QUIT changes nothing
+
+
+# --- in-process background delivery -----------------------------------------------
+
+class BackgroundDelivery:
+    """One delivery thread per app and process, started after commits that queued mail.
+
+    While retries wait, the thread sleeps until the earliest is due, then delivers
+    again; it ends when nothing waits. Kicks during a run make it run once more.
+    """
+
+    # The longest sleep before looking again, so messages queued by other processes are seen.
+    MAX_SLEEP = 300.0
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._wanted = False
+        self._busy = False
+        self._stopped = False
+        self._stop_event = threading.Event()
+
+    def kick(self) -> None:
+        """Deliver soon (now, or right after the current run)."""
+        with self._cv:
+            self._wanted = True
+            self._stopped = False
+            self._stop_event.clear()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
+                self._thread.start()
+            self._cv.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no run is going on or asked for; True if that happened within ``timeout``."""
+        with self._cv:
+            return self._cv.wait_for(lambda: not self._busy and not self._wanted, timeout=timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the thread after the batch it is sending."""
+        with self._cv:
+            self._stopped = True
+            self._stop_event.set()
+            thread = self._thread
+            self._cv.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                if self._stopped:
+                    self._thread = None
+                    self._cv.notify_all()
+                    return
+                self._wanted = False
+                self._busy = True
+            next_due = self._deliver_once()
+            with self._cv:
+                self._busy = False
+                self._cv.notify_all()
+                if self._wanted and not self._stopped:
+                    continue
+                if next_due is None or self._stopped:
+                    self._thread = None
+                    return
+                wait = (next_due - utcnow()).total_seconds()
+                self._cv.wait_for(lambda: self._wanted or self._stopped,
+                                  timeout=min(max(wait, 1.0), self.MAX_SLEEP))
+
+    def _deliver_once(self) -> datetime | None:
+        from meetings.mail.outbox import next_attempt
+
+        with self.app.app_context():
+            try:
+                deliver_due(batch_size=int(self.app.config.get("MAIL_BATCH_SIZE") or 50), stop=self._stop_event)
+                return next_attempt()
+            except NoMailServer:
+                return None
+            except Exception:  # noqa: BLE001 - a background thread must log, not die silently
+                log.exception("Background mail delivery failed")
+                db.session.rollback()
+                return utcnow() + timedelta(minutes=1)
+
+
+_lock = threading.Lock()
+_running: weakref.WeakSet[BackgroundDelivery] = weakref.WeakSet()
+
+
+def background_delivery(app: Flask) -> BackgroundDelivery:
+    """The app's delivery thread manager (made on first use)."""
+    with _lock:
+        state = app.extensions.setdefault("outbox", {})
+        if "background" not in state:
+            state["background"] = BackgroundDelivery(app)
+            _running.add(state["background"])
+        return state["background"]
+
+
+@atexit.register
+def _finish_on_exit() -> None:
+    # The thread is a daemon (a sleeping retry must not keep a command alive), so let
+    # the batch on the wire finish and be recorded before the interpreter goes.
+    for delivery in list(_running):
+        delivery.stop(timeout=60)

@@ -1,0 +1,206 @@
+"""Queueing email: a row in the caller's transaction, delivery only after that transaction commits.
+
+Usage from a capability's service::
+
+    queue_email(to_email=..., to_name=..., subject=..., text_body=..., html_body=...,
+                ics=..., kind="invitation", language="de", meeting_id=meeting.id)
+    # ... the view commits once; then delivery starts.
+
+After the commit, delivery is started according to the settings:
+``CELERY_BROKER_URL`` set: a Celery task is enqueued (the request only enqueues);
+else ``MAIL_SERVER`` set: a background thread in this process delivers;
+else nothing happens and the messages wait in the outbox, readable in the app.
+A rollback discards the pending trigger together with the rows.
+``MAIL_DELIVER_AFTER_COMMIT = False`` turns the trigger off: then only
+``flask mail send`` (e.g. from cron) or the worker's schedule deliver.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from meetings.core.types import utcnow
+from meetings.extensions import db
+from meetings.mail.message import ICS_METHODS, calendar_method, check_address, inline_css, new_message_id, one_line
+from meetings.mail.models import FAILED, QUEUED, SENT, STATUSES, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+_PENDING = "outbox.pending_ids"
+_PENDING_APP = "outbox.app"
+_PENDING_ASKED = "outbox.asked"
+
+
+class OutboxError(ValueError):
+    """The email cannot be queued as given (bad address, calendar method mismatch...)."""
+
+
+def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: str,
+                html_body: str | None = None, ics: str | None = None, ics_method: str | None = None,
+                kind: str, language: str, meeting_id: int | None = None, participant_id: int | None = None,
+                dedupe_key: str | None = None, reply_to: str | None = None) -> OutboxMessage:
+    """Add one email for one recipient to the outbox, in the current transaction (flushes, never commits).
+
+    ``ics`` is the calendar for an invitation, update or cancellation; ``ics_method``
+    defaults to its METHOD and must equal it. ``dedupe_key`` names the logical email
+    (e.g. ``"invitation:42:3"``): if a message with that key exists, it is returned and
+    nothing new is queued. Raises :class:`OutboxError` for an address that is not one
+    plain mailbox. Names and subjects are kept on one line, so they can never add a header.
+    Delivery starts after the surrounding transaction commits.
+    """
+    try:
+        address = check_address(to_email)
+        reply_address = check_address(reply_to) if reply_to else None
+    except ValueError as exc:
+        raise OutboxError(str(exc)) from exc
+    method = None
+    if ics:
+        body_method = calendar_method(ics)
+        method = (ics_method or body_method or "").upper() or None
+        if method and method not in ICS_METHODS:
+            raise OutboxError(f"unknown iTIP method {ics_method!r}")
+        if body_method and method != body_method:
+            raise OutboxError(f"ics_method {method} differs from the calendar's METHOD:{body_method}")
+    elif ics_method:
+        raise OutboxError("ics_method given without a calendar")
+
+    if dedupe_key is not None:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
+
+    now = utcnow()
+    message = OutboxMessage(
+        created_at=now, kind=kind, to_email=address, to_name=one_line(to_name) or None,
+        reply_to=reply_address, subject=one_line(subject), text_body=text_body,
+        html_body=inline_css(html_body) if html_body else None, ics=ics or None, ics_method=method,
+        language=language or "en", status=QUEUED, attempts=0, next_attempt_at=now,
+        message_id=new_message_id(current_app.config.get("MAIL_DEFAULT_SENDER")),
+        meeting_id=meeting_id, participant_id=participant_id, dedupe_key=dedupe_key,
+    )
+    if dedupe_key is None:
+        db.session.add(message)
+        db.session.flush()
+    else:
+        # Two requests racing with the same key: the loser gets the winner's row.
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:
+            existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+            if existing is None:
+                raise
+            return existing
+    _deliver_after_commit(db.session(), [message.id])
+    return message
+
+
+def retry_now(message: OutboxMessage) -> bool:
+    """Make a queued or failed message due at once (flushes); delivery starts after the commit.
+
+    Returns False, changing nothing, for a message that is sent or being sent.
+    """
+    if not message.can_retry:
+        return False
+    message.status = QUEUED
+    message.next_attempt_at = utcnow()
+    db.session.flush()
+    _deliver_after_commit(db.session(), [message.id], asked=True)
+    return True
+
+
+def release_all_queued() -> int:
+    """Make every queued message due now (flushes); returns how many. Delivery starts after the commit."""
+    ids = list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == QUEUED)))
+    if ids:
+        db.session.execute(
+            OutboxMessage.__table__.update().where(OutboxMessage.id.in_(ids)).values(next_attempt_at=utcnow()))
+        _deliver_after_commit(db.session(), ids, asked=True)
+    return len(ids)
+
+
+def status_counts() -> dict[str, int]:
+    """How many messages are in each state (every state present, zero or more)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def next_attempt() -> datetime | None:
+    """When the earliest waiting message is due, if any waits."""
+    return db.session.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                             .where(OutboxMessage.status == QUEUED))
+
+
+def delivery_mode(app: Flask | None = None) -> str:
+    """``celery``, ``thread`` or ``none``: how messages leave after a commit."""
+    config = (app or current_app).config
+    if config.get("CELERY_BROKER_URL"):
+        return "celery"
+    if config.get("MAIL_SERVER"):
+        return "thread"
+    return "none"
+
+
+# --- after commit ---------------------------------------------------------------
+
+def _deliver_after_commit(session: Session, ids: Iterable[int], asked: bool = False) -> None:
+    session.info.setdefault(_PENDING, set()).update(ids)
+    session.info[_PENDING_APP] = current_app._get_current_object()
+    # A person asking for delivery (retry, send all) gets it even when the automatic trigger is off.
+    session.info[_PENDING_ASKED] = session.info.get(_PENDING_ASKED, False) or asked
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    app = session.info.pop(_PENDING_APP, None)
+    asked = session.info.pop(_PENDING_ASKED, False)
+    if ids and app is not None and (asked or app.config.get("MAIL_DELIVER_AFTER_COMMIT", True)):
+        start_delivery(app, sorted(ids))
+
+
+def _after_rollback(session: Session) -> None:
+    # The rows are gone with the transaction; so is the reason to deliver.
+    for key in (_PENDING, _PENDING_APP, _PENDING_ASKED):
+        session.info.pop(key, None)
+
+
+def start_delivery(app: Flask, ids: list[int] | None = None) -> str:
+    """Hand ``ids`` (None: everything due) to the configured delivery; returns the mode used.
+
+    Never raises: a broker that cannot be reached leaves the messages queued for the
+    next run of the worker's schedule or of ``flask mail send``.
+    """
+    mode = delivery_mode(app)
+    try:
+        if mode == "celery":
+            from meetings.mail.tasks import enqueue
+
+            enqueue(app, ids)
+        elif mode == "thread":
+            from meetings.mail.delivery import background_delivery
+
+            background_delivery(app).kick()
+    except Exception:  # noqa: BLE001 - the commit has happened; the rows are safe and retried later
+        log.exception("Could not start mail delivery; the messages stay queued")
+    return mode
+
+
+def init_outbox(app: Flask) -> None:
+    """Listen for commits and rollbacks of the app's database session (once per process)."""
+    for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+    app.extensions.setdefault("outbox", {})
+
+
+__all__ = ["queue_email", "retry_now", "release_all_queued", "status_counts", "next_attempt",
+           "delivery_mode", "start_delivery", "init_outbox", "OutboxError", "OutboxMessage",
+           "QUEUED", "SENT", "FAILED"]

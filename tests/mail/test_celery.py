@@ -1,0 +1,122 @@
+"""Delivery by a Celery worker on Redis: the web side only enqueues, the worker sends."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from meetings.extensions import db
+from meetings.mail import tasks
+from meetings.mail.models import QUEUED, SENT
+from tests.mail.conftest import use_mail_server
+from tests.mail.helpers import fresh, queue
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+ROOT = Path(__file__).resolve().parents[2]
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL, reason="Celery tests need Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
+
+
+@pytest.fixture
+def celery_queue():
+    """A queue name of this test alone, removed afterwards, so parallel runs never share tasks."""
+    import redis
+
+    name = f"meetings-mail-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(name)
+    client.close()
+
+
+def queued_tasks(name: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return client.llen(name)
+    finally:
+        client.close()
+
+
+def wait_until(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_importing_the_tasks_module_builds_nothing():
+    assert tasks._celery_app is None
+    with pytest.raises(AttributeError):
+        tasks.something_else  # noqa: B018
+
+
+@needs_redis
+def test_web_side_only_enqueues_and_the_worker_delivers(app, smtp_server, celery_queue):
+    from celery.contrib.testing.worker import start_worker
+
+    use_mail_server(app, smtp_server.port, CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=celery_queue)
+    message = queue(ics=None)
+    db.session.commit()
+    # The commit put one task on Redis; nothing was sent from the web process and no thread runs.
+    assert queued_tasks(celery_queue) == 1
+    assert "background" not in app.extensions["outbox"]
+    assert fresh(message.id).status == QUEUED
+    assert smtp_server.messages == []
+
+    with start_worker(tasks.celery_for(app), pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        (received,) = smtp_server.recorder.wait_for(1, timeout=30)
+        wait_until(lambda: fresh(message.id).status == SENT)
+    assert received.rcpt_tos == ["anna@example.org"]
+    assert received.message["Message-ID"] == fresh(message.id).message_id
+
+
+@needs_redis
+def test_rolled_back_transaction_enqueues_nothing(app, smtp_server, celery_queue):
+    use_mail_server(app, smtp_server.port, CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=celery_queue)
+    queue()
+    db.session.rollback()
+    assert queued_tasks(celery_queue) == 0
+
+
+def test_unreachable_broker_keeps_the_message_queued(app, closed_port, caplog):
+    use_mail_server(app, None, CELERY_BROKER_URL=f"redis://127.0.0.1:{closed_port}/0")
+    message = queue()
+    started = time.monotonic()
+    db.session.commit()  # must neither raise nor hang the request
+    assert time.monotonic() - started < 10
+    assert fresh(message.id).status == QUEUED
+    assert "Could not start mail delivery" in caplog.text
+
+
+@needs_redis
+@pytest.mark.single_backend
+def test_worker_command_from_the_readme(app, database_url, smtp_server, celery_queue, tmp_path):
+    """``celery -A meetings.mail.tasks worker`` as an operator starts it, with the app from the environment."""
+    use_mail_server(app, smtp_server.port, CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=celery_queue)
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": REDIS_URL,
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port), "SECRET_KEY": "worker-test",
+           "MAIL_DEFAULT_SENDER": "cluster@meetings.test"}
+    celery = Path(sys.executable).parent / "celery"
+    worker = subprocess.Popen(
+        [str(celery), "-A", "meetings.mail.tasks", "worker", "-Q", celery_queue, "--pool", "solo",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        message = queue(to_email="bert@example.de")
+        db.session.commit()
+        (received,) = smtp_server.recorder.wait_for(1, timeout=60)
+        assert received.rcpt_tos == ["bert@example.de"]
+        wait_until(lambda: fresh(message.id).status == SENT)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert b"Traceback" not in output, output.decode(errors="replace")
