@@ -183,8 +183,8 @@ def run(database_url: str | None = None, count: int = COUNT) -> dict:
             contents = [_invitation(n) for n in range(count)]
 
             started = time.perf_counter()
-            for content in contents:
-                queue_email(**content)
+            for n, content in enumerate(contents):
+                queue_email(**content, dedupe_key=f"invitation:{n}:0")
             db.session.commit()
             queue_seconds = time.perf_counter() - started
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from flask import Flask, current_app
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from meetings.core.types import utcnow
@@ -70,13 +72,8 @@ def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: 
     elif ics_method:
         raise OutboxError("ics_method given without a calendar")
 
-    if dedupe_key is not None:
-        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-        if existing is not None:
-            return existing
-
     now = utcnow()
-    message = OutboxMessage(
+    values = dict(
         created_at=now, kind=kind, to_email=address, to_name=one_line(to_name) or None,
         reply_to=reply_address, subject=one_line(subject), text_body=text_body,
         html_body=inline_css(html_body) if html_body else None, ics=ics or None, ics_method=method,
@@ -85,20 +82,32 @@ def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: 
         meeting_id=meeting_id, participant_id=participant_id, dedupe_key=dedupe_key,
     )
     if dedupe_key is None:
+        message = OutboxMessage(**values)
         db.session.add(message)
         db.session.flush()
     else:
-        # Two requests racing with the same key: the loser gets the winner's row.
-        try:
-            with db.session.begin_nested():
-                db.session.add(message)
-        except IntegrityError:
-            existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-            if existing is None:
-                raise
-            return existing
+        message = _insert_once(values)
+        if message is None:  # queued before, by this request or an earlier one
+            return db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).one()
     _deliver_after_commit(db.session(), [message.id])
     return message
+
+
+def _insert_once(values: dict) -> OutboxMessage | None:
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING: the new row, or None if the key exists.
+
+    One statement, so a request racing another with the same key neither fails nor
+    needs a savepoint (SQLite's driver would commit the caller's work at its release).
+    """
+    return db.session.scalars(_insert_statement(db.session.get_bind().dialect.name), [values]).one_or_none()
+
+
+@cache
+def _insert_statement(dialect: str):
+    # Built once; the values travel as parameters, so each call skips SQL compilation.
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+            .returning(OutboxMessage))
 
 
 def retry_now(message: OutboxMessage) -> bool:

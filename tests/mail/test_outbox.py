@@ -1,6 +1,8 @@
 """Queueing: a row in the caller's transaction, delivery only after its commit."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -113,6 +115,34 @@ def test_dedupe_key_within_one_transaction(app):
     second = queue(dedupe_key="reminder:1")
     db.session.commit()
     assert first.id == second.id and count() == 1
+
+
+def test_rollback_discards_a_message_with_dedupe_key(app):
+    queue(dedupe_key="invitation:1:0")
+    db.session.rollback()
+    assert count() == 0
+    queue(dedupe_key="invitation:1:0")
+    db.session.commit()
+    assert count() == 1
+
+
+def test_racing_requests_with_one_dedupe_key_queue_once(app):
+    first = queue(dedupe_key="invitation:9:0")  # not committed yet
+    result = {}
+
+    def other_request():
+        with app.app_context():
+            result["id"] = queue(dedupe_key="invitation:9:0", subject="from the other request").id
+            db.session.commit()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # waits for this transaction to end
+    db.session.commit()
+    thread.join(10)
+    assert result["id"] == first.id
+    assert count() == 1 and all_messages()[0].subject == "Core team meeting"
 
 
 def test_calendar_method_is_taken_from_the_calendar(app):
