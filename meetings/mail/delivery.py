@@ -61,6 +61,7 @@ class DeliveryReport:
     connections: int = 0
     connection_error: str | None = None
     errors: dict[int, str] = field(default_factory=dict)
+    postponed: list[int] = field(default_factory=list)
 
     @property
     def attempted(self) -> int:
@@ -111,13 +112,13 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
         raise NoMailServer("MAIL_SERVER is not configured: messages stay in the outbox")
     report = DeliveryReport()
     release_stale_claims()
-    attempted: set[int] = set()
     while (limit is None or report.attempted < limit) and not (stop and stop.is_set()):
         size = batch_size if limit is None else min(batch_size, limit - report.attempted)
-        claimed = claim(size, ids=ids, include_not_due=include_not_due, exclude=attempted)
+        # Sent and failed messages leave the queue; only those postponed in this run could come back.
+        claimed = claim(size, ids=ids, include_not_due=include_not_due,
+                        exclude=set(report.postponed) if include_not_due else None)
         if not claimed:
             break
-        attempted.update(claimed)
         send_batch(claimed, report)
         if report.connection_error:
             break
@@ -217,6 +218,7 @@ class _Outcomes:
         self._add(row.id, status=QUEUED, attempts=attempts, last_error=error,
                   next_attempt_at=utcnow() + backoff(attempts), sent_at=None)
         self.report.retrying += 1
+        self.report.postponed.append(row.id)
         self.report.errors[row.id] = error
 
     def fail(self, row, error: str) -> None:
