@@ -41,6 +41,8 @@ def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import meetings.core.database  # noqa: F401  (same foreign-key behaviour on SQLite as on PostgreSQL)
+    import meetings.models  # noqa: F401  (all tables known before anything uses the metadata)
     from meetings.extensions import csrf, db, limiter, mail, migrate
 
     db.init_app(app)
@@ -67,6 +69,8 @@ def register_blueprints(app: Flask) -> None:
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
+    from meetings.invitations.views import bp as invitations_bp
+    from meetings.invitations.views import rsvp as rsvp_bp
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
@@ -74,8 +78,12 @@ def register_blueprints(app: Flask) -> None:
     from meetings.site.views import bp as site_bp
     from meetings.venues.views import bp as venues_bp
 
+    from meetings.core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
-                      events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp):
+                      events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
+                      invitations_bp, rsvp_bp):
         app.register_blueprint(blueprint)
 
 

@@ -172,6 +172,12 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
+def base_url():
+    """pytest-playwright's own base_url fixture is deprecated; tests use ``live_server`` addresses."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (Debian package 'chromium')")

@@ -44,8 +44,14 @@ def email_validators(required: bool = True) -> list:
                           check_deliverability=False, allow_smtputf8=True)]
 
 
+def web_scheme(form, field):
+    """Only http(s) links: WTForms' URL check alone lets javascript:// and others through."""
+    if field.data and not field.data.lower().startswith(("http://", "https://")):
+        raise ValidationError(_l("Please enter a full web address starting with https://."))
+
+
 def url_validators() -> list:
-    return [Optional(), Length(max=500), no_control_characters,
+    return [Optional(), Length(max=500), no_control_characters, web_scheme,
             URL(require_tld=False, message=_l("Please enter a full web address starting with https://."))]
 
 

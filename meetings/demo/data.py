@@ -20,6 +20,7 @@ from meetings.events.services import add_agenda_item, save_meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
 from meetings.network.services import save_contact, save_group, save_organisation
+from meetings.invitations.services import send_invitations
 from meetings.participants.services import invite_contacts
 from meetings.venues.models import Venue
 from meetings.venues.services import save_venue
@@ -297,6 +298,10 @@ def load_demo(today: date | None = None) -> DemoSummary:
                     "and plan the next one.",
         visibility="invitation", status="scheduled")
     invite_contacts(next_meeting, core_team)
+    db.session.flush()
+    # The invitations go out as an organiser would send them: queued in the outbox,
+    # delivered by `flask --app wsgi mail send` once a mail server is configured.
+    send_invitations(next_meeting)
 
     event_day = robotics_day_date(today)
     robotics_day = _meeting(

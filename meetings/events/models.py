@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from uuid import uuid4
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, Time
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, Time, event, inspect, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from meetings.core.timezones import to_local
 from meetings.core.types import UTCDateTime, utcnow
@@ -57,6 +57,11 @@ class Meeting(db.Model):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Raised once per update or cancellation sent; the calendar entry's SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # What the invitees' calendars hold: a digest of the details last sent, and the
+    # times last sent (a new time needs new answers, RFC 5546).
+    sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    sent_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -92,3 +97,33 @@ class AgendaItem(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+
+
+@event.listens_for(Session, "before_flush")
+def _touch_changed_meetings(session: Session, flush_context, instances) -> None:
+    """A meeting's ``updated_at`` moves whenever anything its calendar entry shows changes:
+    its agenda, its topics, the name of a topic, its venue. Feeds derive their validators
+    (ETag, Last-Modified) and DTSTAMP from it."""
+    now = utcnow()
+    venue_ids: set[int] = set()
+    topic_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, AgendaItem):
+            meeting = obj.meeting
+            if meeting is not None and meeting not in session.deleted:
+                meeting.updated_at = now
+        elif (isinstance(obj, Meeting) and obj in session.dirty and session.is_modified(obj)
+              and not inspect(obj).attrs.updated_at.history.has_changes()):
+            # Also catches changes of the topics collection, which alone emit no UPDATE.
+            obj.updated_at = now
+        elif isinstance(obj, Venue) and obj.id is not None and session.is_modified(obj):
+            venue_ids.add(obj.id)
+        elif isinstance(obj, Topic) and obj.id is not None and obj in session.dirty and session.is_modified(obj):
+            topic_ids.add(obj.id)
+    if venue_ids:
+        session.execute(update(Meeting).where(Meeting.venue_id.in_(venue_ids)).values(updated_at=now)
+                        .execution_options(synchronize_session=False))
+    if topic_ids:
+        with_topic = select(meeting_topics.c.meeting_id).where(meeting_topics.c.topic_id.in_(topic_ids))
+        session.execute(update(Meeting).where(Meeting.id.in_(with_topic)).values(updated_at=now)
+                        .execution_options(synchronize_session=False))

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from meetings.core.timezones import get_zone
 from meetings.core.types import utcnow
 from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
+from meetings.events.services import agenda_for
 from meetings.extensions import db
 
 PUBLIC_STATUSES = ("scheduled", "cancelled", "held")
@@ -117,42 +117,14 @@ def meeting_by_slug(slug: str) -> Meeting | None:
 def agenda_schedule(meeting: Meeting) -> list[tuple[AgendaItem, datetime, datetime | None]]:
     """The agenda in order, with each item's local start and end in the meeting's zone.
 
-    An item with a start time starts then, on the day the agenda has reached
-    (on a meeting over several days, a time earlier than the previous item
-    moves to the next day if that day is still within the meeting); otherwise
-    it starts when the previous item ends, and the first at the meeting's
-    start. The end is the start plus the duration in minutes. An item without
-    a duration takes no time in the running order (the next item starts with
-    it); its end is shown as the next item's own start time if that item has
-    one, else it is None. Durations are added in real time, so an item across
-    a daylight-saving change ends at the right wall-clock time.
+    The times are the organiser pages' (``services.schedule``): an item with a
+    start time starts then, otherwise when the previous one ends. An item
+    without a duration shows no end, unless the next item has a start time of
+    its own, which is then its end.
     """
-    zone = get_zone(meeting.timezone)
-    meeting_start = meeting.starts_at.astimezone(zone)
-    meeting_end = meeting.ends_at.astimezone(zone)
-    rows: list[list] = []
-    cursor = meeting_start
-    for item in meeting.agenda_items:
-        if item.start_time is not None:
-            start = _at(cursor.date(), item.start_time, zone)
-            if start < cursor:
-                next_day = _at(cursor.date() + timedelta(days=1), item.start_time, zone)
-                if next_day <= meeting_end:
-                    start = next_day
-        else:
-            start = cursor
-        end = _plus_minutes(start, item.duration_minutes) if item.duration_minutes else None
-        rows.append([item, start, end])
-        cursor = end or start
+    slots = agenda_for(meeting)
+    rows = [[slot.entry, slot.local_start, slot.local_end if slot.has_end else None] for slot in slots]
     for current, following in zip(rows, rows[1:]):
         if current[2] is None and following[0].start_time is not None:
             current[2] = following[1]
     return [(item, start, end) for item, start, end in rows]
-
-
-def _at(day: date, wall_clock: time, zone) -> datetime:
-    return datetime.combine(day, wall_clock, tzinfo=zone)
-
-
-def _plus_minutes(start: datetime, minutes: int) -> datetime:
-    return (start.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(start.tzinfo)

@@ -16,6 +16,7 @@ from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agend
                                       moved_order, publish_meeting, rename_topic, save_meeting, topic_name_taken,
                                       topic_usage, update_agenda_item)
 from meetings.extensions import db
+from meetings.invitations.services import update_pending
 from meetings.participants.services import invitee_counts
 from meetings.venues.services import list_venues
 
@@ -102,6 +103,12 @@ def edit(meeting_id: int):
     if not form.is_submitted():
         form.fill_from(meeting)
     if form.validate_on_submit():
+        if (form.status.data == "cancelled" and meeting.status != "cancelled"
+                and meeting.sent_fingerprint is not None):
+            # Invitees hold this meeting in their calendars: cancelling must reach them.
+            form.status.errors.append(_("Invitations were sent: use “Cancel the meeting” on the invitations "
+                                        "page so every invitee's calendar is updated."))
+            return render_form("events/manage/form.html", form, meeting=meeting)
         if _save(form, meeting) is not None:
             flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
             if any(slot.problem for slot in agenda_for(meeting)):
@@ -115,7 +122,7 @@ def _render_meeting(meeting: Meeting, item_form: AgendaItemForm | None = None, s
     item_form = item_form or AgendaItemForm(formdata=None)
     page = render_template("events/manage/show.html", meeting=meeting, slots=agenda_for(meeting),
                            item_form=item_form, invitees=invitee_counts([meeting.id]).get(meeting.id, 0),
-                           agenda_error=agenda_error)
+                           agenda_error=agenda_error, update_pending=update_pending(meeting))
     return page, status or (422 if item_form.errors else 200)
 
 

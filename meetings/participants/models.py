@@ -43,7 +43,14 @@ class Participant(db.Model):
     attended: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The invitation cycle: when the first invitation was queued, the SEQUENCE the
+    # person's calendar last received, the last reminder, and whom they stand in for.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_sequence: Mapped[int | None] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship()
     contact: Mapped[Contact | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    delegated_from: Mapped["Participant | None"] = relationship(remote_side="Participant.id")

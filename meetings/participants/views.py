@@ -8,10 +8,12 @@ from meetings.auth.access import require_organiser
 from meetings.core.views import render_form
 from meetings.events.views import get_meeting_or_404, row_or_404
 from meetings.extensions import db
+from meetings.invitations.services import InvitationError, remove_invitee
+from meetings.invitations.views import error_text
 from meetings.participants.forms import ContactFilterForm, InviteForm
 from meetings.participants.models import Participant
 from meetings.participants.services import (contacts_for, group_sizes, invite_contacts, list_groups, list_invitees,
-                                            list_organisations, remove_participant, search_contacts)
+                                            list_organisations, search_contacts)
 
 bp = Blueprint("participants", __name__, url_prefix="/manage/meetings")
 bp.before_request(require_organiser)
@@ -57,7 +59,15 @@ def remove(meeting_id: int, participant_id: int):
     if participant.meeting_id != meeting.id or participant.kind != "invitee":
         abort(404)
     name = participant.name or participant.email
-    remove_participant(participant)
+    back = request.form.get("back") == "responses"
+    target = url_for("invitations.responses" if back else "participants.invitees", meeting_id=meeting.id)
+    try:
+        # Someone already invited is sent a cancellation; someone never invited is just taken off.
+        remove_invitee(participant)
+    except InvitationError as exc:
+        db.session.rollback()
+        flash(error_text(exc.code), "error")
+        return redirect(target, code=303)
     db.session.commit()
     flash(_("%(name)s is no longer invited.", name=name), "success")
-    return redirect(url_for("participants.invitees", meeting_id=meeting.id))
+    return redirect(target)

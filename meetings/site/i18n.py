@@ -1,7 +1,7 @@
 """Which language each request is answered in."""
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from meetings.extensions import babel
@@ -10,8 +10,9 @@ LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
 
 
 def select_locale() -> str:
-    """Visitor's choice (switcher, kept in the session), else the organiser's
-    profile, else the browser's Accept-Language, else English."""
+    """Visitor's choice (switcher, kept in the session), else the language of the
+    person a personal page belongs to (``g.page_language``, set by RSVP and manage
+    pages), else the organiser's profile, else the browser's Accept-Language, else English."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Mail and CLI work choose their language explicitly (force_locale).
@@ -19,6 +20,8 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    if g.get("page_language") in languages:
+        return g.page_language
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in languages:
         return current_user.language
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -7,25 +7,9 @@ from datetime import time
 import pytest
 
 from tests import factories
+from tests.browser.conftest import log_in, readable, serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.single_backend]
-
-BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    # Replaces pytest-playwright's fallback, a fixture written as an instance method,
-    # which pytest 9 warns about (and warnings are errors here). Tests use live_server.
-    return None
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    # axe is injected as an inline script, which the app's CSP rightly refuses;
-    # the policy itself is tested in tests/site/test_security.py.
-    return {**browser_context_args, "bypass_csp": True}
-
 
 @pytest.fixture
 def cluster(app):
@@ -51,38 +35,11 @@ def cluster(app):
     return meeting
 
 
-def serious_violations(page, axe_script) -> list[dict]:
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("""async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})""")
-    return [v for v in result["violations"] if v["impact"] in BLOCKING]
-
-
-def readable(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
-        for node in v["nodes"][:5]:
-            lines.append(f"    at {' '.join(node['target'])}: {node['html'][:160]}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"      {summary[:300]}")
-    return "\n".join(lines)
-
-
 def check(page, axe_script, url: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status < 400, (url, response and response.status)
     violations = serious_violations(page, axe_script)
     assert not violations, f"axe on {url}:\n{readable(violations)}"
-
-
-def log_in(page, live_server, organiser) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(organiser.email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, "login failed"
 
 
 @pytest.mark.parametrize("path", ["/", "/events/", "/events/robotics-sme", "/events/?topic=ai", "/network/",

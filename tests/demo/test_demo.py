@@ -225,3 +225,15 @@ def test_next_core_team_date_is_a_thursday_in_late_june(today, expected):
 ])
 def test_robotics_day_is_a_thursday_weeks_ahead_but_not_at_christmas(today, expected):
     assert robotics_day_date(today) == expected
+
+
+def test_next_meeting_invitations_wait_in_the_outbox(demo):
+    from meetings.mail.models import OutboxMessage
+
+    upcoming = meeting("core-team-meeting-")
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == upcoming.id)).all()
+    participants = db.session.scalars(select(Participant).where(Participant.meeting_id == upcoming.id)).all()
+    assert sorted(m.to_email for m in messages) == sorted(p.email for p in participants)
+    assert {m.status for m in messages} == {"queued"} and {m.ics_method for m in messages} == {"REQUEST"}
+    assert {m.language for m in messages} == {"de", "nl", "en"}
+    assert all(p.invited_at is not None for p in participants)

@@ -57,6 +57,8 @@ def test_create_venue(organiser_client):
     ("timezone", "", "Unknown time zone."),
     ("map_url", "not a link", "Please enter a full web address starting with https://."),
     ("map_url", "javascript:alert(1)", "Please enter a full web address starting with https://."),
+    ("map_url", "javascript://example.org/%0Aalert(1)", "Please enter a full web address starting with https://."),
+    ("map_url", "ftp://example.org/map", "Please enter a full web address starting with https://."),
 ])
 def test_invalid_venue_is_refused_at_the_field(organiser_client, field, value, message):
     response = post_form(organiser_client, "/manage/venues/new", {**VALID, field: value})

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from meetings.core.forms import BaseForm, choice_list, email_validators, lower_strip, no_control_characters
+
+
+def answer_choices():
+    return choice_list([("accepted", _l("Yes, I will attend")), ("tentative", _l("Maybe")),
+                        ("declined", _l("No, I cannot attend"))])
+
+
+class AnswerForm(BaseForm):
+    status = RadioField(_l("Your answer"), choices=answer_choices,
+                        validators=[InputRequired(message=_l("Please choose an answer."))])
+    comment = TextAreaField(_l("Comment for the organisers (optional)"), validators=[Length(max=2000)])
+
+
+class DelegateForm(BaseForm):
+    colleague_name = StringField(_l("Your colleague's name"), validators=[
+        InputRequired(message=_l("Please enter your colleague's name.")), Length(max=200), no_control_characters])
+    colleague_email = EmailField(_l("Your colleague's email"), filters=[lower_strip], validators=email_validators())
+
+
+class UpdateForm(BaseForm):
+    note = TextAreaField(_l("Message to the invitees (optional)"),
+                         description=_l("Shown at the top of the update, e.g. why the time changed."),
+                         validators=[Length(max=2000)])
+
+
+class CancelForm(BaseForm):
+    note = TextAreaField(_l("Message to the invitees (optional)"), validators=[Length(max=2000)])
+    confirm = BooleanField(_l("Yes, cancel this meeting and tell every invitee"),
+                           validators=[DataRequired(message=_l("Please confirm the cancellation."))])

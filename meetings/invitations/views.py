@@ -1,0 +1,205 @@
+"""The invitee's answer page (no account: the personal link is the key) and the
+organiser's responses page with send, remind, update and cancel."""
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from meetings.auth.access import require_organiser
+from meetings.calendar.builder import invitation as invitation_ics
+from meetings.core.views import render_form
+from meetings.events.models import Meeting
+from meetings.extensions import db, limiter
+from meetings.invitations import services
+from meetings.invitations.forms import AnswerForm, CancelForm, DelegateForm, UpdateForm
+from meetings.invitations.notifications import rsvp_url
+from meetings.mail.models import OutboxMessage
+from meetings.participants.models import Participant
+
+rsvp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
+bp = Blueprint("invitations", __name__, url_prefix="/manage/meetings")
+bp.before_request(require_organiser)
+
+ERRORS = {
+    "draft": lambda: _("Publish the meeting before sending invitations."),
+    "cancelled": lambda: _("The meeting is cancelled."),
+    "past": lambda: _("The meeting is over."),
+    "update_first": lambda: _("The meeting changed since the first invitations: send the update first."),
+    "no_changes": lambda: _("Nothing changed since the invitations were sent."),
+    "already_removed": lambda: _("This person is no longer invited."),
+    "started": lambda: _("The meeting has started; answers can no longer be changed."),
+    "removed": lambda: _("You are no longer on the list of participants of this meeting."),
+    "delegated": lambda: _("You have sent a colleague in your place."),
+    "already_on_list": lambda: _("This person is already on the list of participants."),
+    "bad_answer": lambda: _("Please choose an answer."),
+}
+
+
+def error_text(code: str) -> str:
+    return ERRORS.get(code, ERRORS["bad_answer"])()
+
+
+# --- the invitee's page ---------------------------------------------------------------
+
+def _participant_or_404(token: str) -> Participant:
+    participant = services.participant_by_token(token)
+    if participant is None:
+        abort(404)
+    # The page speaks the invitee's language unless they chose another with the switcher.
+    g.page_language = participant.language
+    return participant
+
+
+def _answer_page(participant: Participant, form: AnswerForm, delegate_form: DelegateForm, status: int = 200):
+    return render_template("invitations/answer.html", participant=participant, meeting=participant.meeting,
+                           form=form, delegate_form=delegate_form, reason=services.can_answer(participant),
+                           schedule=services.schedule_for(participant.meeting), error_text=error_text), status
+
+
+@rsvp.route("/<token>", methods=["GET", "POST"])
+@limiter.limit("60 per minute", methods=["POST"])
+def answer(token: str):
+    participant = _participant_or_404(token)
+    form = AnswerForm()
+    if not form.is_submitted() and participant.status in services.ANSWERS:
+        form.status.data = participant.status
+        form.comment.data = participant.comment
+    delegate_form = DelegateForm(formdata=None)
+    if form.validate_on_submit():
+        try:
+            services.answer(participant, form.status.data, form.comment.data)
+        except services.InvitationError as exc:
+            db.session.rollback()
+            flash(error_text(exc.code), "error")
+            return _answer_page(participant, form, delegate_form, 409)
+        db.session.commit()
+        flash(_("Thank you, your answer is saved."), "success")
+        return redirect(url_for("rsvp.answer", token=token))
+    return _answer_page(participant, form, delegate_form, 422 if form.errors else 200)
+
+
+@rsvp.route("/<token>/delegate", methods=["POST"])
+@limiter.limit("20 per minute")
+def delegate(token: str):
+    participant = _participant_or_404(token)
+    form = AnswerForm(formdata=None)
+    delegate_form = DelegateForm()
+    if delegate_form.validate_on_submit():
+        try:
+            colleague = services.delegate(participant, services.Colleague(delegate_form.colleague_name.data,
+                                                                          delegate_form.colleague_email.data))
+        except services.InvitationError as exc:
+            db.session.rollback()
+            if exc.code == "already_on_list":
+                delegate_form.colleague_email.errors.append(error_text(exc.code))
+                return _answer_page(participant, form, delegate_form, 409)
+            flash(error_text(exc.code), "error")
+            return _answer_page(participant, form, delegate_form, 409)
+        db.session.commit()
+        flash(_("%(name)s has been invited in your place.", name=colleague.name), "success")
+        return redirect(url_for("rsvp.answer", token=token))
+    return _answer_page(participant, form, delegate_form, 422)
+
+
+@rsvp.route("/<token>.ics")
+def calendar_file(token: str):
+    participant = _participant_or_404(token)
+    meeting = participant.meeting
+    config = current_app.config
+    method = "CANCEL" if meeting.status == "cancelled" or participant.status == "cancelled" else "REQUEST"
+    data = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
+                          organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
+                          rsvp_url=rsvp_url(participant), agenda=services.schedule_for(meeting),
+                          language=participant.language, stamp=meeting.updated_at,
+                          sequence=meeting.sequence)
+    response = Response(data, mimetype="text/calendar")
+    response.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{meeting.slug}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the organiser's side -----------------------------------------------------------
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    return db.get_or_404(Meeting, meeting_id)
+
+
+def _latest_messages(meeting: Meeting) -> dict[int, OutboxMessage]:
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == meeting.id)
+                              .order_by(OutboxMessage.created_at, OutboxMessage.id))
+    latest: dict[int, OutboxMessage] = {}
+    for message in rows:
+        if message.participant_id is not None:
+            latest[message.participant_id] = message
+    return latest
+
+
+@bp.route("/<int:meeting_id>/responses")
+def responses(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    people = services.invitees(meeting)
+    by_status = Counter(p.status for p in people)
+    by_organisation: dict[str, Counter] = {}
+    for person in people:
+        name = person.organisation.name if person.organisation else (person.organisation_name or _("No organisation"))
+        by_organisation.setdefault(name, Counter())[person.status] += 1
+    return render_template(
+        "invitations/responses.html", meeting=meeting, people=people, by_status=by_status,
+        by_organisation=sorted(by_organisation.items()), messages=_latest_messages(meeting),
+        pending=services.not_yet_invited(meeting), unanswered=services.unanswered(meeting),
+        update_pending=services.update_pending(meeting), update_form=UpdateForm(formdata=None),
+        total=len(people))
+
+
+def _run(meeting: Meeting, action, success_message):
+    try:
+        count = action()
+    except services.InvitationError as exc:
+        db.session.rollback()
+        flash(error_text(exc.code), "error")
+        return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
+    db.session.commit()
+    flash(success_message(count), "success")
+    return redirect(url_for("invitations.responses", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/invitations/send", methods=["POST"])
+def send(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return _run(meeting, lambda: services.send_invitations(meeting),
+                lambda n: _("%(count)d invitations queued.", count=n) if n else _("Everyone on the list is already invited."))
+
+
+@bp.route("/<int:meeting_id>/invitations/remind", methods=["POST"])
+def remind(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return _run(meeting, lambda: services.remind(meeting),
+                lambda n: _("%(count)d reminders queued.", count=n) if n else _("Nobody to remind today."))
+
+
+@bp.route("/<int:meeting_id>/invitations/update", methods=["POST"])
+def update(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    form = UpdateForm()
+    if not form.validate_on_submit():
+        flash(_("The message is too long (at most 2,000 characters)."), "error")
+        return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
+    return _run(meeting, lambda: services.send_update(meeting, form.note.data),
+                lambda n: _("Update queued for %(count)d invitees.", count=n))
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+def cancel(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    if meeting.status == "cancelled":
+        flash(_("The meeting is cancelled."), "info")
+        return redirect(url_for("invitations.responses", meeting_id=meeting.id))
+    form = CancelForm()
+    if form.validate_on_submit():
+        return _run(meeting, lambda: services.cancel_meeting(meeting, form.note.data),
+                    lambda n: _("The meeting is cancelled; %(count)d cancellations queued.", count=n))
+    return render_form("invitations/cancel.html", form, meeting=meeting)

@@ -1,0 +1,150 @@
+"""The invitee's side: the personal link, answering, delegating, the .ics with their answer."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from meetings.core.types import utcnow
+from meetings.extensions import db
+from meetings.invitations import services
+from meetings.participants.models import Participant
+from tests.helpers import post_form, text_of
+from tests.invitations.helpers import outbox, vevent
+
+
+@pytest.fixture
+def sent(app, invited):
+    meeting, people = invited
+    services.send_invitations(meeting)
+    db.session.commit()
+    return meeting, people
+
+
+def url(person) -> str:
+    return f"/rsvp/{person.token}"
+
+
+def test_page_shows_the_meeting_in_the_invitees_language(client, sent):
+    meeting, people = sent
+    german = text_of(client.get(url(people[0])))
+    assert meeting.title in german
+    assert '<html lang="de">' in german
+    english = text_of(client.get(url(people[2])))
+    assert '<html lang="en">' in english
+    assert "Yes, I will attend" in english
+    assert "(CEST, Europe/Amsterdam)" in english
+
+
+def test_accept_with_comment(client, sent):
+    _, people = sent
+    person = people[2]
+    response = post_form(client, url(person), {"status": "accepted", "comment": "Looking forward!"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Participant, person.id)
+    assert saved.status == "accepted" and saved.comment == "Looking forward!" and saved.responded_at
+    page = text_of(client.get(url(person)))
+    assert "You will attend." in page
+    assert f"/rsvp/{person.token}.ics" in page
+
+
+def test_answer_can_change_until_the_start(client, sent):
+    meeting, people = sent
+    person = people[2]
+    post_form(client, url(person), {"status": "accepted"})
+    post_form(client, url(person), {"status": "declined"})
+    db.session.expire_all()
+    assert db.session.get(Participant, person.id).status == "declined"
+    meeting.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    response = post_form(client, url(person), {"status": "accepted"}, form_url="/login")
+    assert response.status_code == 409
+    assert "The meeting has started" in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Participant, person.id).status == "declined"
+
+
+@pytest.mark.parametrize("data,message", [
+    ({}, "Please choose an answer."),
+    ({"status": "maybe-not"}, "Not a valid choice."),
+    ({"status": "accepted", "comment": "x" * 2001}, "Field cannot be longer than 2000 characters."),
+])
+def test_invalid_answer_is_refused_at_the_field(client, sent, data, message):
+    _, people = sent
+    response = post_form(client, url(people[2]), data)
+    assert response.status_code == 422
+    assert message in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Participant, people[2].id).status == "invited"
+
+
+def test_ics_carries_the_answer(client, sent):
+    meeting, people = sent
+    person = people[2]
+    post_form(client, url(person), {"status": "tentative"})
+    response = client.get(f"{url(person)}.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    _, event = vevent(response.data)
+    assert event["ATTENDEE"].params["PARTSTAT"] == "TENTATIVE"
+    assert str(event["UID"]) == meeting.uid
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 43, "x" * 200, "%00", "' OR 1=1 --"])
+def test_unknown_or_malformed_token_is_404(client, sent, token):
+    assert client.get(f"/rsvp/{token}").status_code == 404
+    assert client.get(f"/rsvp/{token}.ics").status_code == 404
+
+
+def test_removed_invitee_cannot_answer(client, sent):
+    _, people = sent
+    services.remove_invitee(people[2])
+    db.session.commit()
+    response = post_form(client, url(people[2]), {"status": "accepted"}, form_url="/login")
+    assert response.status_code == 409
+    assert "no longer on the list" in text_of(client.get(url(people[2])))
+    db.session.expire_all()
+    assert db.session.get(Participant, people[2].id).status == "cancelled"
+
+
+def test_send_a_colleague_instead(client, sent):
+    meeting, people = sent
+    person = people[0]
+    response = post_form(client, f"{url(person)}/delegate",
+                         {"colleague_name": "Petra Schulte", "colleague_email": "Petra@Example.de"},
+                         form_url=url(person))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Participant, person.id).status == "delegated"
+    colleague = db.session.scalar(db.select(Participant).where(Participant.email == "petra@example.de"))
+    assert colleague.delegated_from_id == person.id
+    assert colleague.language == "de" and colleague.organisation_id == person.organisation_id
+    assert colleague.token != person.token
+    invitation = [m for m in outbox("invitation") if m.to_email == "petra@example.de"]
+    assert len(invitation) == 1
+    assert f"/rsvp/{colleague.token}" in invitation[0].text_body
+    assert str(vevent(invitation[0].ics)[1]["ATTENDEE"]).lower() == "mailto:petra@example.de"
+
+
+@pytest.mark.parametrize("data,field,message,status", [
+    ({"colleague_name": "", "colleague_email": "a@example.org"}, "colleague_name", "Please enter your colleague", 422),
+    ({"colleague_name": "A", "colleague_email": "not-an-email"}, "colleague_email", "Please enter a valid email address", 422),
+    ({"colleague_name": "A\r\nBcc: x@example.org", "colleague_email": "a@example.org"}, "colleague_name", "Line breaks", 422),
+    ({"colleague_name": "Sam", "colleague_email": "sam@example.org"}, "colleague_email", "already on the list", 409),
+])
+def test_invalid_colleague_is_refused(client, sent, data, field, message, status):
+    _, people = sent
+    before = len(outbox())
+    response = post_form(client, f"{url(people[0])}/delegate", data, form_url=url(people[0]))
+    assert response.status_code == status
+    html = text_of(response)
+    assert f'id="{field}-error"' in html and message in html
+    assert len(outbox()) == before
+    db.session.expire_all()
+    assert db.session.get(Participant, people[0].id).status == "invited"
+
+
+def test_answer_needs_csrf(client, sent):
+    _, people = sent
+    assert client.post(url(people[2]), data={"status": "accepted"}).status_code == 400

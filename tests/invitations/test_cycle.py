@@ -1,0 +1,238 @@
+"""The organiser's side of the invitation cycle, through real form posts."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from meetings.extensions import db
+from meetings.participants.models import Participant
+from tests.helpers import csrf_token_from, post_form, text_of
+from tests.invitations.helpers import outbox, vevent
+
+RESPONSES = "/manage/meetings/{id}/responses"
+
+
+def send(client, meeting):
+    return post_form(client, f"/manage/meetings/{meeting.id}/invitations/send",
+                     form_url=RESPONSES.format(id=meeting.id))
+
+
+def test_send_queues_one_invitation_per_invitee_in_their_language(organiser_client, invited):
+    meeting, people = invited
+    response = send(organiser_client, meeting)
+    assert response.status_code == 302
+    messages = outbox("invitation")
+    assert sorted(m.to_email for m in messages) == sorted(p.email for p in people)
+    by_email = {m.to_email: m for m in messages}
+    assert by_email["sam@example.org"].subject == "Invitation: Core Team meeting"
+    assert by_email["sam@example.org"].language == "en"
+    assert by_email["juergen@example.de"].language == "de"
+    assert by_email["annelies@example.nl"].language == "nl"
+    for message in messages:
+        assert message.ics_method == "REQUEST"
+        cal, event = vevent(message.ics)
+        assert str(event["UID"]) == meeting.uid
+        attendees = event.get("ATTENDEE")
+        assert not isinstance(attendees, list), "one ATTENDEE: the recipient"
+        assert str(attendees).lower() == f"mailto:{message.to_email}"
+        assert attendees.params["PARTSTAT"] == "NEEDS-ACTION" and attendees.params["RSVP"] == "TRUE"
+        assert str(event["ORGANIZER"]).lower() == "mailto:cluster@meetings.test"
+        participant = db.session.get(Participant, message.participant_id)
+        assert f"/rsvp/{participant.token}" in message.text_body
+        assert f"/rsvp/{participant.token}" in message.html_body
+
+
+def test_sending_twice_invites_nobody_twice(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    send(organiser_client, meeting)
+    assert len(outbox("invitation")) == 3
+
+
+def test_a_draft_cannot_be_sent(organiser_client, invited):
+    meeting, _ = invited
+    meeting.status = "draft"
+    db.session.commit()
+    response = send(organiser_client, meeting)
+    assert response.status_code == 303
+    assert outbox() == []
+    assert "Publish the meeting before sending invitations." in text_of(organiser_client.get(response.headers["Location"]))
+
+
+def test_responses_page_counts_answers(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    people[0].status = "accepted"
+    people[0].comment = "Ich komme gern."
+    people[1].status = "declined"
+    db.session.commit()
+    html = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+    assert "Accepted: <strong>1</strong>" in html
+    assert "Declined: <strong>1</strong>" in html
+    assert "No answer yet: <strong>1</strong>" in html
+    assert "Ich komme gern." in html
+    assert "IHK Nord Westfalen" in html
+    assert '<svg class="status-bar"' in html
+
+
+def test_remind_only_those_who_have_not_answered_once_a_day(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    people[0].status = "accepted"
+    db.session.commit()
+    url = f"/manage/meetings/{meeting.id}/invitations/remind"
+    post_form(organiser_client, url, form_url=RESPONSES.format(id=meeting.id))
+    reminders = outbox("reminder")
+    assert sorted(m.to_email for m in reminders) == sorted(p.email for p in people[1:])
+    post_form(organiser_client, url, form_url=RESPONSES.format(id=meeting.id))
+    assert len(outbox("reminder")) == 2
+    db.session.expire_all()
+    assert db.session.get(Participant, people[1].id).reminded_at is not None
+    assert db.session.get(Participant, people[0].id).reminded_at is None
+
+
+def test_time_change_offers_an_update_with_higher_sequence(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    first_stamp = vevent(outbox("invitation")[0].ics)[1]["DTSTAMP"].dt
+    people[0].status = "accepted"
+    people[1].status = "declined"
+    people[2].status = "tentative"
+    meeting.starts_at += timedelta(hours=1)
+    meeting.ends_at += timedelta(hours=1)
+    db.session.commit()
+    page = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+    assert "Send update" in page
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitations/update",
+                         {"note": "We start an hour later."}, form_url=RESPONSES.format(id=meeting.id))
+    assert response.status_code == 302
+    updates = outbox("update")
+    # The one who declined gets nothing; the others get the same UID with SEQUENCE 1.
+    assert sorted(m.to_email for m in updates) == sorted([people[0].email, people[2].email])
+    for message in updates:
+        _, event = vevent(message.ics)
+        assert str(event["UID"]) == meeting.uid
+        assert event["SEQUENCE"] == 1
+        assert event["DTSTAMP"].dt >= first_stamp
+        assert "We start an hour later." in message.text_body
+        # A new time needs a new answer (RFC 5546): PARTSTAT is back to NEEDS-ACTION.
+        assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    db.session.expire_all()
+    assert db.session.get(Participant, people[0].id).status == "invited"
+    assert db.session.get(Participant, people[1].id).status == "declined"
+    assert "Send update" not in text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+
+
+def test_agenda_change_keeps_answers(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    people[0].status = "accepted"
+    meeting.agenda_items[0].title = "Welcome and coffee"
+    db.session.commit()
+    post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitations/update", {"note": ""},
+              form_url=RESPONSES.format(id=meeting.id))
+    accepted = [m for m in outbox("update") if m.to_email == people[0].email][0]
+    assert vevent(accepted.ics)[1]["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert "Welcome and coffee" in accepted.text_body
+
+
+def test_update_without_changes_is_refused(organiser_client, invited):
+    meeting, _ = invited
+    send(organiser_client, meeting)
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitations/update",
+                         {"note": ""}, form_url=RESPONSES.format(id=meeting.id))
+    assert response.status_code == 303
+    assert outbox("update") == []
+
+
+def test_cancel_sends_cancel_to_every_invitee(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    people[1].status = "declined"
+    db.session.commit()
+    url = f"/manage/meetings/{meeting.id}/cancel"
+    refused = post_form(organiser_client, url, {"note": "Sorry."})
+    assert refused.status_code == 422  # not confirmed
+    assert outbox("cancellation") == []
+    response = post_form(organiser_client, url, {"note": "The hall is closed.", "confirm": "y"})
+    assert response.status_code == 302
+    cancels = outbox("cancellation")
+    assert sorted(m.to_email for m in cancels) == sorted(p.email for p in people)
+    for message in cancels:
+        assert message.ics_method == "CANCEL"
+        cal, event = vevent(message.ics)
+        assert str(cal["METHOD"]) == "CANCEL"
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert str(event["UID"]) == meeting.uid
+        assert event["SEQUENCE"] == 1
+    db.session.expire_all()
+    assert meeting.status == "cancelled"
+
+
+def test_removing_an_invitee_cancels_for_them_alone(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees/{people[2].id}/remove",
+                         form_url=RESPONSES.format(id=meeting.id))
+    assert response.status_code == 302
+    removals = outbox("removal")
+    assert [m.to_email for m in removals] == [people[2].email]
+    _, event = vevent(removals[0].ics)
+    assert event["SEQUENCE"] == 1
+    assert outbox("cancellation") == []
+    db.session.expire_all()
+    assert db.session.get(Participant, people[2].id).status == "cancelled"
+
+
+def test_removing_someone_never_invited_deletes_them_quietly(organiser_client, invited):
+    meeting, people = invited
+    post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees/{people[2].id}/remove",
+              form_url=RESPONSES.format(id=meeting.id))
+    assert outbox() == []
+    assert db.session.get(Participant, people[2].id) is None
+
+
+def test_organiser_pages_need_login(client, invited):
+    meeting, _ = invited
+    assert client.get(RESPONSES.format(id=meeting.id)).status_code == 302
+    assert client.get("/manage/meetings/9999/responses").status_code == 302
+
+
+def test_unknown_meeting_is_404(organiser_client):
+    assert organiser_client.get(RESPONSES.format(id=9999)).status_code == 404
+
+
+def test_meeting_page_offers_the_update_after_a_change(organiser_client, invited):
+    meeting, _ = invited
+    page = f"/manage/meetings/{meeting.id}"
+    assert "Send an update to the invitees" not in text_of(organiser_client.get(page))
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    meeting.online_url = "https://meet.example.org/core-team"
+    db.session.commit()
+    html = text_of(organiser_client.get(page))
+    assert "Send an update to the invitees" in html
+    assert f"/manage/meetings/{meeting.id}/responses" in html
+
+
+def test_edit_form_cannot_cancel_silently_after_invitations(organiser_client, invited):
+    meeting, _ = invited
+    send(organiser_client, meeting)
+    edit = f"/manage/meetings/{meeting.id}/edit"
+    html = text_of(organiser_client.get(edit))
+    data = {name: value for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)}
+    data.update({name: value for name, value in re.findall(r'<select[^>]*name="([^"]+)".*?<option selected value="([^"]*)"', html, re.S)})
+    data["description"] = meeting.description
+    data["status"] = "cancelled"
+    data["csrf_token"] = csrf_token_from(html)
+    response = organiser_client.post(edit, data=data)
+    assert response.status_code == 422
+    assert "Cancel the meeting" in text_of(response)
+    db.session.expire_all()
+    assert meeting.status == "scheduled"
+    assert outbox("cancellation") == []
