@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_i18n(app)
     register_auth(app)
     register_blueprints(app)
+    register_mail_content()
     register_templating(app)
     register_security(app)
     register_errors(app)
@@ -62,6 +63,14 @@ def register_auth(app: Flask) -> None:
     from meetings.auth.access import init_login
 
     init_login(app)
+
+
+def register_mail_content() -> None:
+    """Who writes the emails that are queued first and written at delivery (outbox.queue_later)."""
+    from meetings.invitations import notifications as invitation_mail
+    from meetings.mail.outbox import register_preparer
+
+    register_preparer(invitation_mail.KINDS, invitation_mail.prepare)
 
 
 def register_blueprints(app: Flask) -> None:

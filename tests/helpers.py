@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -33,3 +36,20 @@ def login(client, email: str, password: str):
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
+
+
+@contextmanager
+def count_queries():
+    """Collect the SQL statements sent to the database inside the block (a list, filled as they run)."""
+    from meetings.extensions import db
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

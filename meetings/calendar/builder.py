@@ -360,7 +360,9 @@ def invitation(meeting, participant, *, method: str, organizer_email: str, organ
     event = meeting_event(
         meeting, base_url=base_url, language=language, description_text=description,
         include_organizer=True, organizer=Person(email=organizer_email, name=organizer_name),
-        attendee=attendee, status="CANCELLED" if method == "CANCEL" else None,
+        # iTIP allows only TENTATIVE or CONFIRMED in a REQUEST: one written after the
+        # meeting was cancelled (and followed by the CANCEL) must not say otherwise.
+        attendee=attendee, status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
         stamp=stamp or datetime.now(timezone.utc), sequence=sequence, agenda=agenda,
         url=None if meeting.is_public else rsvp_url, links=[answer_link])
     return calendar([event], method=method).to_ical()

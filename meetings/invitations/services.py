@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from meetings.core.types import utcnow
@@ -96,11 +96,11 @@ def send_invitations(meeting: Meeting) -> int:
     if update_pending(meeting):
         # Those already invited must get the changes before newcomers see another version.
         raise InvitationError("update_first")
-    now = utcnow()
-    for participant in pending:
-        participant.invited_at = now
-        participant.sent_sequence = meeting.sequence
-        notifications.send_invitation(participant)
+    # One UPDATE for all, however many they are: the request only queues the work.
+    db.session.execute(update(Participant).where(Participant.id.in_([p.id for p in pending]))
+                       .values(invited_at=utcnow(), sent_sequence=meeting.sequence)
+                       .execution_options(synchronize_session="evaluate"))
+    notifications.send_invitations(pending, meeting)
     if meeting.sent_fingerprint is None:
         _record_sent(meeting)
     db.session.flush()
@@ -118,18 +118,15 @@ def send_update(meeting: Meeting, note: str | None = None) -> int:
         raise InvitationError("no_changes")
     time_changed = meeting.sent_starts_at != meeting.starts_at or meeting.sent_ends_at != meeting.ends_at
     meeting.sequence += 1
-    count = 0
-    for participant in invitees(meeting):
-        if participant.invited_at is None or participant.status not in RECEIVES_UPDATES:
-            continue
+    receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_UPDATES]
+    for participant in receivers:
         if time_changed and participant.status in ("accepted", "tentative"):
             participant.status = "invited"
         participant.sent_sequence = meeting.sequence
-        notifications.send_update(participant, note or None)
-        count += 1
+    notifications.send_updates(receivers, meeting, note or None)
     _record_sent(meeting)
     db.session.flush()
-    return count
+    return len(receivers)
 
 
 def unanswered(meeting: Meeting) -> list[Participant]:
@@ -142,15 +139,12 @@ def remind(meeting: Meeting) -> int:
     _require_open(meeting)
     now = utcnow()
     day_key = now.date().isoformat()
-    count = 0
-    for participant in unanswered(meeting):
-        if participant.reminded_at is not None and participant.reminded_at.date() == now.date():
-            continue
+    due = [p for p in unanswered(meeting) if p.reminded_at is None or p.reminded_at.date() != now.date()]
+    for participant in due:
         participant.reminded_at = now
-        notifications.send_reminder(participant, day_key)
-        count += 1
+    notifications.send_reminders(due, meeting, day_key)
     db.session.flush()
-    return count
+    return len(due)
 
 
 def remove_invitee(participant: Participant) -> None:
@@ -169,7 +163,7 @@ def remove_invitee(participant: Participant) -> None:
     participant.status = "cancelled"
     participant.sent_sequence = meeting.sequence
     if meeting.ends_at > utcnow():
-        notifications.send_cancellation(participant, None, removed=True)
+        notifications.send_cancellations([participant], meeting, None, removed=True)
     db.session.flush()
 
 
@@ -179,15 +173,12 @@ def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
         raise InvitationError("cancelled")
     meeting.status = "cancelled"
     meeting.sequence += 1
-    count = 0
-    for participant in invitees(meeting):
-        if participant.invited_at is None or participant.status not in RECEIVES_CANCEL:
-            continue
+    receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_CANCEL]
+    for participant in receivers:
         participant.sent_sequence = meeting.sequence
-        notifications.send_cancellation(participant, note or None, removed=False)
-        count += 1
+    notifications.send_cancellations(receivers, meeting, note or None, removed=False)
     db.session.flush()
-    return count
+    return len(receivers)
 
 
 # --- the invitee's side ------------------------------------------------------------
@@ -258,7 +249,7 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
     if meeting.status == "scheduled":
         substitute.invited_at = utcnow()
         substitute.sent_sequence = meeting.sequence
-        notifications.send_invitation(substitute)
+        notifications.send_invitations([substitute], meeting)
     db.session.flush()
     return substitute
 

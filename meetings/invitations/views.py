@@ -164,7 +164,7 @@ def _run(meeting: Meeting, action, success_message):
         return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
     db.session.commit()
     flash(success_message(count), "success")
-    return redirect(url_for("invitations.responses", meeting_id=meeting.id))
+    return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
 
 
 @bp.route("/<int:meeting_id>/invitations/send", methods=["POST"])
@@ -197,7 +197,7 @@ def cancel(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     if meeting.status == "cancelled":
         flash(_("The meeting is cancelled."), "info")
-        return redirect(url_for("invitations.responses", meeting_id=meeting.id))
+        return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
     form = CancelForm()
     if form.validate_on_submit():
         return _run(meeting, lambda: services.cancel_meeting(meeting, form.note.data),

@@ -24,6 +24,7 @@ from meetings.core.types import utcnow
 from meetings.extensions import db
 from meetings.mail.message import OutboxMail
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from meetings.mail.outbox import prepare
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +120,22 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
                         exclude=set(report.postponed) if include_not_due else None)
         if not claimed:
             break
+        claimed = _prepared(claimed, report)
         send_batch(claimed, report)
         if report.connection_error:
             break
     return report
+
+
+def _prepared(claimed: list[int], report: DeliveryReport) -> list[int]:
+    """Write the content of claimed messages queued without it; those that cannot be written fail."""
+    failed = prepare(claimed)
+    db.session.commit()
+    for message_id, error in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.last_error).where(OutboxMessage.id.in_(failed))):
+        report.failed += 1
+        report.errors[message_id] = error
+    return [message_id for message_id in claimed if message_id not in set(failed)]
 
 
 def _due_filter(now: datetime, ids: list[int] | None, include_not_due: bool, exclude: set[int]):

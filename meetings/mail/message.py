@@ -75,6 +75,11 @@ def one_line(value: str | None) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
+# Addresses this plain are certainly one mailbox; anything else takes the full parse below.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9_+-])?@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+")
+
+
 def check_address(value: str) -> str:
     """Return ``value`` stripped if it is one plain mailbox; raise :class:`AddressError` otherwise.
 
@@ -82,6 +87,8 @@ def check_address(value: str) -> str:
     so an address can never carry a second recipient or a header.
     """
     address = (value or "").strip()
+    if len(address) <= 254 and ".." not in address and _PLAIN_ADDRESS.fullmatch(address):
+        return address
     if not address or len(address) > 254 or _CONTROL.search(address) or _NOT_IN_ADDRESS & set(address):
         raise AddressError(f"not a single email address: {value!r}")
     local, at, domain = address.rpartition("@")

@@ -35,11 +35,15 @@ class OutboxMessage(db.Model):
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str | None] = mapped_column(String(200))
     reply_to: Mapped[str | None] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(Text)
-    text_body: Mapped[str] = mapped_column(Text)
+    # Empty until the content is written: messages queued in bulk are prepared by
+    # their capability when delivered or opened (outbox.prepare).
+    subject: Mapped[str | None] = mapped_column(Text)
+    text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text)
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    # What the preparer needs to write the content (JSON), beyond meeting and participant.
+    prepare_args: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), default="en")
     status: Mapped[str] = mapped_column(String(20), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -57,6 +61,10 @@ class OutboxMessage(db.Model):
                                                        index=True)
     # Set by the caller for "this logical email": a repeated request queues nothing new.
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+    @property
+    def is_prepared(self) -> bool:
+        return self.text_body is not None
 
     @property
     def is_retrying(self) -> bool:

@@ -16,10 +16,13 @@ A rollback discards the pending trigger together with the rows.
 """
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from itertools import groupby
 
 from flask import Flask, current_app
 from sqlalchemy import event, func, select
@@ -30,7 +33,7 @@ from sqlalchemy.orm import Session
 from meetings.core.types import utcnow
 from meetings.extensions import db
 from meetings.mail.message import ICS_METHODS, calendar_method, check_address, inline_css, new_message_id, one_line
-from meetings.mail.models import FAILED, QUEUED, SENT, STATUSES, OutboxMessage
+from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, STATUSES, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,43 @@ _PENDING_ASKED = "outbox.asked"
 
 class OutboxError(ValueError):
     """The email cannot be queued as given (bad address, calendar method mismatch...)."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a recipient reads: subject, bodies and the calendar part."""
+
+    subject: str
+    text_body: str
+    html_body: str | None = None
+    ics: str | None = None
+    ics_method: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One email to queue now and prepare later: who, in which language, about what."""
+
+    to_email: str
+    to_name: str | None
+    language: str
+    meeting_id: int | None = None
+    participant_id: int | None = None
+    dedupe_key: str | None = None
+    # What the preparer needs beyond the objects named by the ids (a note, a SEQUENCE...).
+    args: dict = field(default_factory=dict)
+
+
+# kind -> function turning queued messages of that kind into their content: a
+# Content per message id, or a reason (str) why that message cannot be written.
+Preparer = Callable[[list[OutboxMessage]], dict[int, "Content | str"]]
+_preparers: dict[str, Preparer] = {}
+
+
+def register_preparer(kinds: Iterable[str], preparer: Preparer) -> None:
+    """Let ``preparer`` write the content of messages of these kinds queued with :func:`queue_later`."""
+    for kind in kinds:
+        _preparers[kind] = preparer
 
 
 def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: str,
@@ -56,31 +96,10 @@ def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: 
     plain mailbox. Names and subjects are kept on one line, so they can never add a header.
     Delivery starts after the surrounding transaction commits.
     """
-    try:
-        address = check_address(to_email)
-        reply_address = check_address(reply_to) if reply_to else None
-    except ValueError as exc:
-        raise OutboxError(str(exc)) from exc
-    method = None
-    if ics:
-        body_method = calendar_method(ics)
-        method = (ics_method or body_method or "").upper() or None
-        if method and method not in ICS_METHODS:
-            raise OutboxError(f"unknown iTIP method {ics_method!r}")
-        if body_method and method != body_method:
-            raise OutboxError(f"ics_method {method} differs from the calendar's METHOD:{body_method}")
-    elif ics_method:
-        raise OutboxError("ics_method given without a calendar")
-
-    now = utcnow()
-    values = dict(
-        created_at=now, kind=kind, to_email=address, to_name=one_line(to_name) or None,
-        reply_to=reply_address, subject=one_line(subject), text_body=text_body,
-        html_body=inline_css(html_body) if html_body else None, ics=ics or None, ics_method=method,
-        language=language or "en", status=QUEUED, attempts=0, next_attempt_at=now,
-        message_id=new_message_id(current_app.config.get("MAIL_DEFAULT_SENDER")),
-        meeting_id=meeting_id, participant_id=participant_id, dedupe_key=dedupe_key,
-    )
+    values = _row(Recipient(to_email=to_email, to_name=to_name, language=language, meeting_id=meeting_id,
+                            participant_id=participant_id, dedupe_key=dedupe_key), kind=kind, reply_to=reply_to)
+    values.update(_content_columns(Content(subject=subject, text_body=text_body, html_body=html_body, ics=ics,
+                                           ics_method=ics_method)))
     if dedupe_key is None:
         message = OutboxMessage(**values)
         db.session.add(message)
@@ -93,21 +112,111 @@ def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: 
     return message
 
 
+def queue_later(kind: str, recipients: Iterable[Recipient]) -> list[int]:
+    """Queue one email per recipient now, in the current transaction, and write its content later.
+
+    For sending to many at once: the rows go in with one statement, and the
+    preparer registered for ``kind`` writes subject, bodies and calendar when the
+    message is delivered or opened in the outbox (:func:`prepare`). Recipients
+    whose ``dedupe_key`` was queued before are skipped. Returns the new rows' ids;
+    raises :class:`OutboxError` (queuing nothing) for an address that is not one mailbox.
+    """
+    if kind not in _preparers:
+        raise OutboxError(f"no preparer for {kind!r} messages")
+    rows = [_row(recipient, kind=kind) for recipient in recipients]
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    # A Core INSERT of all rows at once (executemany): no ORM objects for messages not yet written.
+    ids = list(db.session.connection().scalars(_insert_statement(dialect, ids_only=True), rows))
+    _deliver_after_commit(db.session(), ids)
+    return ids
+
+
+def _row(recipient: Recipient, *, kind: str, reply_to: str | None = None) -> dict:
+    try:
+        address = check_address(recipient.to_email)
+        reply_address = check_address(reply_to) if reply_to else None
+    except ValueError as exc:
+        raise OutboxError(str(exc)) from exc
+    now = utcnow()
+    return dict(
+        created_at=now, kind=kind, to_email=address, to_name=one_line(recipient.to_name) or None,
+        reply_to=reply_address, subject=None, text_body=None, html_body=None, ics=None, ics_method=None,
+        prepare_args=json.dumps(recipient.args, sort_keys=True) if recipient.args else None,
+        language=recipient.language or "en", status=QUEUED, attempts=0, next_attempt_at=now,
+        message_id=new_message_id(current_app.config.get("MAIL_DEFAULT_SENDER")),
+        meeting_id=recipient.meeting_id, participant_id=recipient.participant_id, dedupe_key=recipient.dedupe_key,
+    )
+
+
+def _content_columns(content: Content) -> dict:
+    """The columns for ``content``, checked: a one-line subject, inlined CSS, a calendar whose METHOD agrees."""
+    method = None
+    if content.ics:
+        body_method = calendar_method(content.ics)
+        method = (content.ics_method or body_method or "").upper() or None
+        if method and method not in ICS_METHODS:
+            raise OutboxError(f"unknown iTIP method {content.ics_method!r}")
+        if body_method and method != body_method:
+            raise OutboxError(f"ics_method {method} differs from the calendar's METHOD:{body_method}")
+    elif content.ics_method:
+        raise OutboxError("ics_method given without a calendar")
+    return dict(subject=one_line(content.subject), text_body=content.text_body,
+                html_body=inline_css(content.html_body) if content.html_body else None,
+                ics=content.ics or None, ics_method=method)
+
+
+def prepare(ids: Iterable[int] | None = None) -> list[int]:
+    """Write the content of messages queued with :func:`queue_later` (those of ``ids``, or all); flushes.
+
+    A message whose content cannot be written (its preparer is missing, the person
+    it is for was deleted, the content is invalid) fails with the reason, for a
+    person to see. Returns the ids of those failures.
+    """
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.text_body.is_(None), OutboxMessage.status.in_((QUEUED, SENDING, FAILED)))
+             .order_by(OutboxMessage.kind, OutboxMessage.id))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(list(ids)))
+    failed: list[int] = []
+    for kind, group in groupby(db.session.scalars(query), key=lambda message: message.kind):
+        messages = list(group)
+        preparer = _preparers.get(kind)
+        contents = preparer(messages) if preparer else {}
+        for message in messages:
+            content = contents.get(message.id, f"no content could be written for a {kind!r} message")
+            try:
+                if isinstance(content, str):
+                    raise OutboxError(content)
+                values = _content_columns(content)
+            except OutboxError as exc:
+                message.status, message.next_attempt_at, message.claimed_at = FAILED, None, None
+                message.last_error = f"This message could not be prepared: {exc}"
+                failed.append(message.id)
+                continue
+            for name, value in values.items():
+                setattr(message, name, value)
+    db.session.flush()
+    return failed
+
+
 def _insert_once(values: dict) -> OutboxMessage | None:
     """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING: the new row, or None if the key exists.
 
     One statement, so a request racing another with the same key neither fails nor
     needs a savepoint (SQLite's driver would commit the caller's work at its release).
     """
-    return db.session.scalars(_insert_statement(db.session.get_bind().dialect.name), [values]).one_or_none()
+    return db.session.scalars(_insert_statement(db.session.get_bind().dialect.name),
+                              [values]).one_or_none()
 
 
 @cache
-def _insert_statement(dialect: str):
+def _insert_statement(dialect: str, ids_only: bool = False):
     # Built once; the values travel as parameters, so each call skips SQL compilation.
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
-            .returning(OutboxMessage))
+    return (insert(OutboxMessage.__table__ if ids_only else OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+            .returning(OutboxMessage.__table__.c.id if ids_only else OutboxMessage))
 
 
 def retry_now(message: OutboxMessage) -> bool:
@@ -210,6 +319,6 @@ def init_outbox(app: Flask) -> None:
     app.extensions.setdefault("outbox", {})
 
 
-__all__ = ["queue_email", "retry_now", "release_all_queued", "status_counts", "next_attempt",
+__all__ = ["queue_email", "queue_later", "prepare", "register_preparer", "Content", "Recipient", "retry_now", "release_all_queued", "status_counts", "next_attempt",
            "delivery_mode", "start_delivery", "init_outbox", "OutboxError", "OutboxMessage",
            "QUEUED", "SENT", "FAILED"]

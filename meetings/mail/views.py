@@ -11,7 +11,7 @@ from meetings.auth.access import require_organiser
 from meetings.extensions import db
 from meetings.mail.message import ATTACHMENT_NAME, build_mime
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, STATUSES, OutboxMessage
-from meetings.mail.outbox import delivery_mode, init_outbox, release_all_queued, retry_now, status_counts
+from meetings.mail.outbox import delivery_mode, init_outbox, prepare, release_all_queued, retry_now, status_counts
 
 bp = Blueprint("mail", __name__, url_prefix="/manage/mail")
 bp.before_request(require_organiser)
@@ -29,7 +29,12 @@ def mail_labels() -> dict:
 
 
 def _message_or_404(message_id: int) -> OutboxMessage:
-    return db.get_or_404(OutboxMessage, message_id)
+    """The message, its content written first if it was queued without (so it can be read)."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not message.is_prepared and message.status != "sent":
+        prepare([message.id])
+        db.session.commit()
+    return message
 
 
 @bp.route("/")
@@ -83,6 +88,8 @@ def ics(message_id: int):
 def eml(message_id: int):
     """The whole email as it goes (or went) over SMTP."""
     message = _message_or_404(message_id)
+    if not message.is_prepared:
+        abort(404)
     mime = build_mime(message, sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
                       date=message.sent_at or message.created_at)
     return Response(mime.as_bytes(), content_type="message/rfc822", headers={

@@ -58,13 +58,20 @@ def invite_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> InviteResu
     participant of the meeting has the same contact or the same email (in any
     case), whatever their kind: a registrant is not invited a second time.
     """
-    rows = db.session.execute(select(Participant.contact_id, Participant.email)
-                              .where(Participant.meeting_id == meeting.id)).all()
-    known_contacts = {contact_id for contact_id, _ in rows if contact_id is not None}
-    known_emails = {email.lower() for _, email in rows if email}
+    listed = list(db.session.scalars(select(Participant).where(Participant.meeting_id == meeting.id)))
+    known_contacts = {p.contact_id for p in listed if p.contact_id is not None}
+    known_emails = {p.email.lower() for p in listed if p.email}
+    # Invitees the organiser took off the list (status "cancelled") are invited again.
+    removed = {key: p for p in listed if p.kind == "invitee" and p.status == "cancelled"
+               for key in (p.contact_id, (p.email or "").lower()) if key}
     result = InviteResult()
     for contact in contacts:
         email = contact.email.lower()
+        again = removed.pop(contact.id, None) or removed.pop(email, None)
+        if again is not None:
+            again.status, again.invited_at, again.responded_at, again.comment = "invited", None, None, None
+            result.added.append(again)
+            continue
         if contact.id in known_contacts or email in known_emails:
             result.already += 1
             continue
@@ -81,6 +88,28 @@ def invite_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> InviteResu
         known_contacts.add(contact.id)
         known_emails.add(email)
     db.session.flush()
+    return result
+
+
+def groups_with_newcomers(meeting: Meeting) -> list[tuple[Group, list[Contact]]]:
+    """Groups that are partly on the meeting's list, with their members who are not (yet) on it.
+
+    A group that grew after its members were invited shows up here, with its
+    newcomers, so the organiser can add them. Groups nobody of is listed are left out.
+    """
+    rows = db.session.execute(select(Participant.contact_id, Participant.email)
+                              .where(Participant.meeting_id == meeting.id)).all()
+    known_contacts = {contact_id for contact_id, _ in rows if contact_id is not None}
+    known_emails = {email.lower() for _, email in rows if email}
+    if not rows:
+        return []
+    groups = db.session.scalars(select(Group).options(selectinload(Group.members)).order_by(Group.name))
+    result = []
+    for group in groups:
+        on_list = [c for c in group.members if c.id in known_contacts or c.email.lower() in known_emails]
+        newcomers = sorted((c for c in group.members if c not in on_list), key=lambda c: c.name)
+        if on_list and newcomers:
+            result.append((group, newcomers))
     return result
 
 

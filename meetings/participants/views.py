@@ -12,7 +12,8 @@ from meetings.invitations.services import InvitationError, remove_invitee
 from meetings.invitations.views import error_text
 from meetings.participants.forms import ContactFilterForm, InviteForm
 from meetings.participants.models import Participant
-from meetings.participants.services import (contacts_for, group_sizes, invite_contacts, list_groups, list_invitees,
+from meetings.participants.services import (contacts_for, group_sizes, groups_with_newcomers, invite_contacts,
+                                            list_groups, list_invitees,
                                             list_organisations, search_contacts)
 
 bp = Blueprint("participants", __name__, url_prefix="/manage/meetings")
@@ -33,7 +34,7 @@ def _invite_form(filter_form: ContactFilterForm, **kwargs) -> InviteForm:
 
 def _render(meeting, form, filter_form):
     return render_form("participants/invitees.html", form, meeting=meeting, filter_form=filter_form,
-                       invitees=list_invitees(meeting))
+                       invitees=list_invitees(meeting), newcomers=groups_with_newcomers(meeting))
 
 
 @bp.route("/<int:meeting_id>/invitees", methods=["GET", "POST"])

@@ -5,9 +5,13 @@ from sqlalchemy import select
 
 from meetings.extensions import db
 from meetings.mail.models import OutboxMessage
+from meetings.mail.outbox import prepare
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:
+    """The messages in the outbox, written as the outbox writes them when it delivers or shows them."""
+    prepare()
+    db.session.commit()
     db.session.expire_all()
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:

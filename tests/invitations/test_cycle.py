@@ -20,7 +20,7 @@ def send(client, meeting):
 def test_send_queues_one_invitation_per_invitee_in_their_language(organiser_client, invited):
     meeting, people = invited
     response = send(organiser_client, meeting)
-    assert response.status_code == 302
+    assert response.status_code == 303
     messages = outbox("invitation")
     assert sorted(m.to_email for m in messages) == sorted(p.email for p in people)
     by_email = {m.to_email: m for m in messages}
@@ -108,7 +108,7 @@ def test_time_change_offers_an_update_with_higher_sequence(organiser_client, inv
     assert "Send update" in page
     response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitations/update",
                          {"note": "We start an hour later."}, form_url=RESPONSES.format(id=meeting.id))
-    assert response.status_code == 302
+    assert response.status_code == 303
     updates = outbox("update")
     # The one who declined gets nothing; the others get the same UID with SEQUENCE 1.
     assert sorted(m.to_email for m in updates) == sorted([people[0].email, people[2].email])
@@ -160,7 +160,7 @@ def test_cancel_sends_cancel_to_every_invitee(organiser_client, invited):
     assert refused.status_code == 422  # not confirmed
     assert outbox("cancellation") == []
     response = post_form(organiser_client, url, {"note": "The hall is closed.", "confirm": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     cancels = outbox("cancellation")
     assert sorted(m.to_email for m in cancels) == sorted(p.email for p in people)
     for message in cancels:
@@ -236,3 +236,76 @@ def test_edit_form_cannot_cancel_silently_after_invitations(organiser_client, in
     db.session.expire_all()
     assert meeting.status == "scheduled"
     assert outbox("cancellation") == []
+
+
+def test_sending_does_the_same_work_for_thirty_invitees_as_for_three(organiser_client, invited):
+    """The request only queues: its SQL statements do not grow with the number of invitees."""
+    from tests.factories import make_contact, make_meeting, make_participant
+    from tests.helpers import count_queries
+
+    meeting, people = invited
+    larger = make_meeting(title="Working group", slug="working-group", visibility="invitation", agenda=3,
+                          starts_at=meeting.starts_at, ends_at=meeting.ends_at)
+    for n in range(30):
+        make_participant(larger, make_contact(name=f"Person {n}", email=f"person{n}@example.org",
+                                              language=("de", "nl", "en")[n % 3]))
+    counts = []
+    larger_id = larger.id
+    for target_id in (meeting.id, larger_id):
+        token = csrf_token_from(text_of(organiser_client.get(RESPONSES.format(id=target_id))))
+        db.session.expunge_all()
+        with count_queries() as statements:
+            response = organiser_client.post(f"/manage/meetings/{target_id}/invitations/send",
+                                             data={"csrf_token": token})
+        assert response.status_code == 303
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    assert len(outbox("invitation")) == 33
+    assert {m.language for m in outbox("invitation") if m.meeting_id == larger_id} == {"de", "nl", "en"}
+
+
+def test_a_grown_group_shows_its_newcomers_who_can_then_be_invited(organiser_client, invited):
+    from meetings.network.models import Contact
+    from tests.factories import make_contact, make_group
+
+    meeting, people = invited
+    members = [db.session.get(Contact, p.contact_id) for p in people]
+    core = make_group(name="Core Team", members=members)
+    core_id = core.id
+    send(organiser_client, meeting)
+    page = text_of(organiser_client.get(f"/manage/meetings/{meeting.id}/invitees"))
+    assert "Not yet on the list" not in page
+    from meetings.network.models import Group
+
+    bas = make_contact(name="Bas Smit", email="bas@example.nl", language="nl")
+    db.session.expire_all()
+    db.session.get(Group, core_id).members.append(bas)
+    db.session.commit()
+    page = text_of(organiser_client.get(f"/manage/meetings/{meeting.id}/invitees"))
+    assert "1 member of Core Team is not on the list: Bas Smit." in page
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees", {"groups": [str(core_id)]})
+    assert response.status_code == 302
+    assert "Not yet on the list" not in text_of(organiser_client.get(f"/manage/meetings/{meeting.id}/invitees"))
+    send(organiser_client, meeting)
+    newest = [m for m in outbox("invitation") if m.to_email == "bas@example.nl"]
+    assert len(newest) == 1 and len(outbox("invitation")) == 4
+    assert newest[0].language == "nl"
+
+
+def test_someone_removed_can_be_invited_again(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    person = people[0]
+    post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees/{person.id}/remove", {},
+              form_url=f"/manage/meetings/{meeting.id}/invitees")
+    page = text_of(organiser_client.get(f"/manage/meetings/{meeting.id}/invitees"))
+    assert "Removed" in page
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees",
+                         {"contacts": [str(person.contact_id)]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Participant, person.id).status == "invited"
+    send(organiser_client, meeting)
+    again = [m for m in outbox("invitation") if m.to_email == person.email]
+    assert len(again) == 2
+    assert vevent(again[1].ics)[1]["SEQUENCE"] == 1  # the current sequence, above the cancellation's view
