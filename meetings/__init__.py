@@ -75,15 +75,20 @@ def register_mail_content() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from meetings.auth.views import bp as auth_bp
+    from meetings.blog.views import bp as blog_bp
+    from meetings.blog.views import manage as blog_manage_bp
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
+    from meetings.followup.views import bp as followup_bp
     from meetings.invitations.views import bp as invitations_bp
     from meetings.invitations.views import rsvp as rsvp_bp
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
     from meetings.participants.views import bp as participants_bp
+    from meetings.registration.views import admin as registration_admin_bp
+    from meetings.registration.views import bp as registration_bp
     from meetings.site.views import bp as site_bp
     from meetings.venues.views import bp as venues_bp
 
@@ -92,7 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
-                      invitations_bp, rsvp_bp):
+                      invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp,
+                      registration_bp, registration_admin_bp):
         app.register_blueprint(blueprint)
 
 

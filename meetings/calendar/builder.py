@@ -27,7 +27,7 @@ from typing import Any, Iterable, Sequence
 from babel import Locale, UnknownLocaleError
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vCategory, vDuration, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vCategory, vDuration, vText
 
 from meetings.calendar.timezones import vtimezone
 from meetings.core.timezones import get_zone
@@ -176,7 +176,8 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
                   attendee: Person | None = None, status: str | None = None,
                   stamp: datetime | None = None, sequence: int | None = None,
                   agenda: Iterable[tuple[Any, Any, Any]] | None = None,
-                  url: str | None = None, links: Sequence[str] = ()) -> Event:
+                  url: str | None = None, links: Sequence[str] = (), changed: datetime | None = None,
+                  alarm_minutes: int | None = None) -> Event:
     """The VEVENT for one meeting.
 
     ``description_text`` replaces the meeting's description (the agenda and links
@@ -188,9 +189,12 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
     public meetings and to none for others. ORGANIZER only with
     ``include_organizer`` (and ``organizer``), ATTENDEE only for ``attendee``:
     downloads and feeds carry neither, or clients would send replies to them.
+    ``changed`` replaces the meeting's last change where the event shows more
+    than the meeting (a personal feed also shows the reader's answer);
+    ``alarm_minutes`` adds a display alarm that many minutes before the start.
     """
     zone = get_zone(meeting.timezone)
-    updated = last_change(meeting)
+    updated = last_change(meeting) if changed is None else changed.astimezone(timezone.utc).replace(microsecond=0)
     with force_locale(language):
         parts = [plain(meeting.description if description_text is None else description_text).strip()]
         lines = agenda_lines(meeting, agenda)
@@ -206,6 +210,7 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
         if link_lines:
             parts.append("\n".join(link_lines))
         location = location_text(meeting, language)
+        alarm_text = _("Reminder: %(title)s", title=plain(meeting.title)) if alarm_minutes else None
 
     event = Event()
     event.add("uid", meeting.uid)
@@ -242,6 +247,12 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
         if attendee.rsvp:
             address.params["RSVP"] = "TRUE"
         event.add("attendee", address)
+    if alarm_minutes:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", timedelta(minutes=-alarm_minutes))
+        alarm.add("description", Text(alarm_text))
+        event.add_component(alarm)
     return event
 
 
@@ -335,6 +346,12 @@ def feed(meetings_with_agenda: Iterable[tuple[Any, Any]], *, name: str, uid: str
               for meeting, agenda in meetings_with_agenda]
     return calendar(events, name=name, description=description, uid=uid, refresh=REFRESH,
                     url=url).to_ical()
+
+
+def personal_feed(events: Iterable[Event], *, name: str, uid: str) -> bytes:
+    """A contact's own feed: events already made with ``meeting_event`` (their answer
+    in the description, an alarm if asked for), with the feed's name and refresh hints."""
+    return calendar(list(events), name=name, uid=uid, refresh=REFRESH).to_ical()
 
 
 def invitation(meeting, participant, *, method: str, organizer_email: str, organizer_name: str | None,

@@ -2,6 +2,7 @@
 
 No request objects here. Validators come from one aggregate query, so a client
 that already has the current feed gets its 304 without the feed being built.
+Each feed keeps a mark (``FeedMark``) so its Last-Modified never moves back.
 """
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, func, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload, subqueryload
 
 from meetings.calendar.builder import FORMAT_VERSION
-from meetings.events.models import Meeting, Topic
+from meetings.calendar.models import FeedMark
+from meetings.events.models import Meeting, Topic, meeting_topics
 from meetings.events.queries import PUBLIC_STATUSES
 from meetings.extensions import db
 
@@ -22,12 +26,14 @@ DEFAULT_PAST_DAYS = 183
 
 @dataclass(frozen=True)
 class FeedState:
-    """What the validators of a feed are made from."""
+    """What a feed's answer needs before anything is built: which topic, and the validators."""
 
     topic_id: int | None
     topic_name: str | None
     etag: str
-    last_modified: datetime | None
+    last_modified: datetime
+    # Whether this request moved the feed's mark (the caller commits it).
+    moved: bool = False
 
 
 def _digest(*parts: object) -> str:
@@ -42,49 +48,91 @@ def _public():
     return and_(Meeting.visibility == "public", Meeting.status.in_(PUBLIC_STATUSES))
 
 
+def mark_columns(key: str) -> list:
+    """The stored ETag and Last-Modified of the feed ``key``, as two columns to add to a
+    feed's aggregate query (so checking a client's copy stays one query)."""
+    return [select(FeedMark.etag).where(FeedMark.key == key).scalar_subquery(),
+            select(FeedMark.last_modified).where(FeedMark.key == key).scalar_subquery()]
+
+
+def settle_mark(key: str, etag: str, derived: datetime | None, stored_etag: str | None,
+                stored: datetime | None, *, now: datetime) -> tuple[datetime, bool]:
+    """The Last-Modified to send for the feed ``key`` now that its ETag is ``etag``.
+
+    The same ETag as last time keeps the stored date. A new one gets the date
+    derived from the data (``derived``, the latest change among what the feed
+    holds) if that is later than the stored date, else ``now`` (at least one
+    second later than the stored date): something left the feed, and it did so
+    after the stored version was served. The new mark is flushed, not committed.
+    A racing request that moved the mark first wins; this one's answer is still later
+    than anything served before it.
+    """
+    if stored_etag == etag and stored is not None:
+        return stored, False
+    derived = _second(derived)
+    if stored is None:
+        moment = derived or _second(now)
+        db.session.execute(_insert_mark(), [{"key": key, "etag": etag, "last_modified": moment}])
+        return moment, True
+    if derived is not None and derived > stored:
+        moment = derived
+    else:
+        moment = max(_second(now), stored + timedelta(seconds=1))
+    db.session.execute(update(FeedMark).where(FeedMark.key == key, FeedMark.etag == stored_etag)
+                       .values(etag=etag, last_modified=moment).execution_options(synchronize_session=False))
+    return moment, True
+
+
+def _insert_mark():
+    # Two workers may serve a feed's first request at once: the second insert is a no-op.
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(FeedMark).on_conflict_do_nothing(index_elements=[FeedMark.key])
+
+
+def forget_marks(prefix: str) -> None:
+    """Drop the marks of feeds whose key starts with ``prefix`` (a personal feed's old address). Flushes."""
+    db.session.execute(delete(FeedMark).where(FeedMark.key.startswith(prefix, autoescape=True))
+                       .execution_options(synchronize_session=False))
+
+
 def feed_state(topic_slug: str | None, *, now: datetime, past_days: int, language: str,
                base_url: str) -> FeedState | None:
-    """Validators for the public feed (or one topic's feed), from a single query.
+    """Validators for the public feed (or one topic's feed), from a single query; None for an unknown topic.
 
-    Returns None for an unknown topic. Last-Modified is the latest change to any
-    meeting (a meeting that turns private or back into a draft is no longer in
-    the feed but its change still counts), or the moment the latest meeting left
-    the feed's window, whichever is later. The ETag also covers which meetings
-    are in the feed (count and ids), so a removal changes it too.
+    The ETag covers the latest change among the feed's meetings and which meetings
+    it holds (their count and ids), so a change, an addition, a removal (deleted,
+    made private or a draft, out of a topic, out of the window) all change it.
+    Last-Modified comes from the feed's mark (``settle_mark``), so it never moves back.
     """
     cutoff = now - timedelta(days=past_days)
-    in_topic = Meeting.topics.any(Topic.slug == topic_slug) if topic_slug is not None else true()
-    in_feed = and_(_public(), in_topic, Meeting.ends_at >= cutoff)
-    left_window = and_(_public(), in_topic, Meeting.ends_at < cutoff)
-    columns = [
-        func.max(Meeting.updated_at),
-        func.count(case((in_feed, Meeting.id))),
-        func.coalesce(func.sum(case((in_feed, Meeting.id), else_=0)), 0),
-        func.max(case((left_window, Meeting.ends_at))),
-    ]
+    key = f"calendar|{topic_slug or ''}|{language}"
+    conditions = [_public(), Meeting.ends_at >= cutoff]
+    columns = [func.max(Meeting.updated_at), func.count(Meeting.id), func.coalesce(func.sum(Meeting.id), 0),
+               *mark_columns(key)]
     if topic_slug is not None:
-        columns.append(select(Topic.id).where(Topic.slug == topic_slug).scalar_subquery())
-        columns.append(select(Topic.name).where(Topic.slug == topic_slug).scalar_subquery())
-    row = db.session.execute(select(*columns).select_from(Meeting)).one()
-    changed, count, id_sum, last_left = row[:4]
-    topic_id, topic_name = (row[4], row[5]) if topic_slug is not None else (None, None)
+        topic = select(Topic.id).where(Topic.slug == topic_slug).scalar_subquery()
+        conditions.append(Meeting.id.in_(select(meeting_topics.c.meeting_id)
+                                         .where(meeting_topics.c.topic_id == topic)))
+        columns += [topic, select(Topic.name).where(Topic.slug == topic_slug).scalar_subquery()]
+    row = db.session.execute(select(*columns).select_from(Meeting).where(*conditions)).one()
+    changed, count, id_sum, stored_etag, stored = row[:5]
+    topic_id, topic_name = (row[5], row[6]) if topic_slug is not None else (None, None)
     if topic_slug is not None and topic_id is None:
         return None
-    moments = [m for m in (changed, last_left + timedelta(days=past_days) if last_left else None) if m]
-    last_modified = _second(max(moments)) if moments else None
     etag = _digest(FORMAT_VERSION, "feed", topic_slug, topic_id, topic_name, language, base_url, past_days,
-                   changed.isoformat() if changed else "", count, id_sum,
-                   last_left.isoformat() if last_left else "")
-    return FeedState(topic_id=topic_id, topic_name=topic_name, etag=etag, last_modified=last_modified)
+                   changed.isoformat() if changed else "", count, id_sum)
+    last_modified, moved = settle_mark(key, etag, changed, stored_etag, stored, now=now)
+    return FeedState(topic_id=topic_id, topic_name=topic_name, etag=etag, last_modified=last_modified, moved=moved)
 
 
 def feed_meetings(topic_id: int | None, *, now: datetime, past_days: int) -> list[Meeting]:
     """Public meetings (scheduled, held or cancelled) that end after the window's start,
-    oldest first, with venue, topics and agenda loaded in a fixed number of queries."""
+    oldest first, with venue, topics and agenda loaded in three queries whatever their number
+    (selectinload would send one more query per 500 meetings)."""
     query = (select(Meeting)
              .where(_public(), Meeting.ends_at >= now - timedelta(days=past_days))
-             .options(selectinload(Meeting.venue), selectinload(Meeting.topics),
-                      selectinload(Meeting.agenda_items))
+             .options(joinedload(Meeting.venue), subqueryload(Meeting.topics),
+                      subqueryload(Meeting.agenda_items))
              .order_by(Meeting.starts_at, Meeting.id))
     if topic_id is not None:
         query = query.where(Meeting.topics.any(Topic.id == topic_id))

@@ -1,4 +1,5 @@
-"""Public iCalendar addresses: one meeting as .ics, the feed of all public meetings, one topic's feed.
+"""iCalendar addresses: one meeting as .ics, the feed of all public meetings, one topic's feed,
+a contact's personal feed; the page explaining how to subscribe, and the links to do it.
 
 These addresses are public and stable (see the product's address list). Feeds are
 polled by calendar servers every few hours for years, so every answer carries an
@@ -7,18 +8,25 @@ the current version gets a 304 before anything is built.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, request
-from flask_babel import force_locale
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetings.calendar import builder
+from meetings.calendar import builder, links, personal
 from meetings.calendar.feeds import (DEFAULT_PAST_DAYS, download_etag, feed_meetings, feed_state,
                                      meeting_for_download)
+from meetings.calendar.forms import FeedAlarmForm, alarm_minutes, alarm_value
+from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
-from meetings.events.queries import agenda_schedule
+from meetings.events.models import Meeting, Topic
+from meetings.events.queries import agenda_schedule, topic_by_slug
+from meetings.extensions import db, limiter, login_manager
+from meetings.network.models import Contact
+from meetings.participants.models import Participant
 
 bp = Blueprint("calendar", __name__)
 
@@ -28,6 +36,8 @@ FEED_CACHE = "public, max-age=3600"
 # whether it changed (the answer is a cheap 304).
 DOWNLOAD_CACHE = "public, no-cache"
 PRIVATE_CACHE = "private, no-store"
+# Personal feeds: only the subscriber's own client may keep a copy.
+PERSONAL_FEED_CACHE = "private, max-age=3600"
 MAX_SLUG_LENGTH = 120
 
 
@@ -53,14 +63,14 @@ def _language(default: str | None = None) -> str:
 def _not_modified(etag: str, last_modified: datetime | None) -> bool:
     """Whether the client's copy is current (RFC 9110 13.2.2: If-None-Match wins when sent).
 
-    If-Modified-Since counts only when it equals our Last-Modified: a client whose
-    date differs (e.g. after a deletion moved the latest change back) gets the full
-    feed and, with it, the date to send next time.
+    Feeds' Last-Modified only ever moves forward and moves with every new ETag
+    (see ``feeds.settle_mark``), so a date-only client (Apple Calendar) may be
+    answered by comparing dates as RFC 9110 13.1.3 says.
     """
     if request.if_none_match:
         return request.if_none_match.contains_weak(etag) or request.if_none_match.star_tag
     if last_modified is not None and request.if_modified_since is not None:
-        return request.if_modified_since == last_modified
+        return last_modified <= request.if_modified_since
     return False
 
 
@@ -92,6 +102,8 @@ def _feed(topic_slug: str | None):
     state = feed_state(topic_slug, now=now, past_days=_past_days(), language=language, base_url=base_url)
     if state is None:
         abort(404)
+    if state.moved:
+        db.session.commit()
 
     def build() -> bytes:
         meetings = feed_meetings(state.topic_id, now=now, past_days=_past_days())
@@ -135,3 +147,231 @@ def meeting_download(slug: str):
 
     return _answer(etag, builder.last_change(meeting), DOWNLOAD_CACHE if public else PRIVATE_CACHE, build,
                    filename=f"{meeting.slug}.ics")
+
+
+# --- the personal feed ------------------------------------------------------------------
+
+def _answer_line(status: str) -> str:
+    """The first line of each event in a personal feed: the reader's own answer."""
+    lines = {
+        "invited": lambda: _("Your answer: not given yet"),
+        "accepted": lambda: _("Your answer: accepted"),
+        "tentative": lambda: _("Your answer: tentative"),
+        "registered": lambda: _("Your registration: confirmed"),
+        "waiting": lambda: _("Your registration: on the waiting list"),
+    }
+    return lines.get(status, lines["invited"])()
+
+
+def _personal_event(participant: Participant, *, language: str, base_url: str, alarm: int | None):
+    meeting: Meeting = participant.meeting
+    moments = [builder.last_change(meeting)] + [m for m in (participant.responded_at, participant.created_at) if m]
+    extra, page = [], None
+    with force_locale(language):
+        answer = _answer_line(participant.status)
+        if participant.kind == "invitee" and "rsvp.answer" in current_app.view_functions:
+            answer_page = absolute_url("rsvp.answer", token=participant.token)
+            extra.append(_("Change your answer: %(url)s", url=answer_page))
+            if not meeting.is_public:
+                page = answer_page
+    if meeting.status == "cancelled":
+        status = "CANCELLED"
+    elif participant.status in ("tentative", "waiting"):
+        status = "TENTATIVE"
+    else:
+        status = None
+    description = "\n\n".join(p for p in (answer, builder.plain(meeting.description).strip()) if p)
+    return builder.meeting_event(meeting, base_url=base_url, language=language, description_text=description,
+                                 status=status, agenda=agenda_schedule(meeting), url=page, links=extra,
+                                 changed=max(moments), alarm_minutes=alarm)
+
+
+@bp.route("/feeds/<token>.ics")
+def personal_feed(token: str):
+    if not personal.plausible_token(token):
+        abort(404)
+    now = utcnow()
+    chosen = request.args.get("lang")
+    base_url = current_app.config["BASE_URL"]
+    state = personal.personal_feed_state(token, now=now, past_days=_past_days(), base_url=base_url,
+                                         language=chosen if chosen in current_app.config["LANGUAGES"] else None)
+    if state is None:
+        abort(404)
+    if state.moved:
+        db.session.commit()
+
+    def build() -> bytes:
+        rows = personal.personal_feed_rows(state.contact_id, state.contact_email, now=now, past_days=_past_days())
+        events, seen = [], set()
+        for participant in rows:
+            # One entry per meeting even if the contact is on its list twice (e.g. after an address change).
+            if participant.meeting_id in seen:
+                continue
+            seen.add(participant.meeting_id)
+            events.append(_personal_event(participant, language=state.language, base_url=base_url,
+                                          alarm=state.alarm_minutes))
+        with force_locale(state.language):
+            name = _("My cluster meetings")
+        return builder.personal_feed(events, name=name,
+                                     uid=builder.stable_uid(base_url, "feeds", str(state.contact_id)))
+
+    response = _answer(state.etag, state.last_modified, PERSONAL_FEED_CACHE, build)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- subscribing ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonalFeedPanel:
+    """What the answer page shows about the participant's personal feed."""
+
+    token: str
+    links: links.FeedLinks | None
+    revoked: bool
+    alarm_form: FeedAlarmForm
+
+
+def _public_feed_name(topic: Topic | None) -> str:
+    if topic is None:
+        return _("Cluster meetings")
+    return _("Cluster meetings: %(topic)s", topic=topic.name)
+
+
+@bp.app_template_global()
+def feed_subscription(topic: Topic | None = None) -> links.FeedLinks:
+    """Subscription links for the public feed, or one topic's feed."""
+    if topic is None:
+        url = absolute_url("calendar.public_feed")
+    else:
+        url = absolute_url("calendar.topic_feed", topic_slug=topic.slug)
+    return links.feed_links(url, _public_feed_name(topic))
+
+
+@bp.app_template_global()
+def meeting_calendar_links(meeting: Meeting) -> links.EventLinks:
+    """The .ics download, subscribing to it, and the "add to Google / Outlook" forms for one meeting."""
+    language = str(get_locale() or "en")
+    # The page holds everything else; a form filled in by address should stay short and plain.
+    details = absolute_url("events_public.detail", slug=meeting.slug) if meeting.is_public else ""
+    return links.event_links(download=absolute_url("calendar.meeting_download", slug=meeting.slug),
+                             title=meeting.title, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                             details=details, location=builder.location_text(meeting, language))
+
+
+@bp.app_template_global()
+def personal_feed_panel(participant: Participant) -> PersonalFeedPanel | None:
+    """The personal feed section of the answer page; None for a participant without a contact
+    (e.g. a colleague sent in someone's place who is not in the network)."""
+    contact = participant.contact
+    if contact is None:
+        return None
+    url = personal.current_feed_url(contact)
+    feed = links.feed_links(url, _("My cluster meetings")) if url else None
+    form = FeedAlarmForm(formdata=None, alarm=alarm_value(contact.feed_alarm_minutes))
+    return PersonalFeedPanel(token=participant.token, links=feed, revoked=contact.feed_revoked_at is not None,
+                             alarm_form=form)
+
+
+@bp.app_template_global()
+def personal_feed_url(participant) -> str | None:
+    """For emails to a participant: the address of their contact's personal feed, made on
+    first need (in the caller's transaction); None without a contact or when switched off."""
+    contact = getattr(participant, "contact", None)
+    if contact is None:
+        return None
+    return personal.feed_url(contact)
+
+
+@bp.route("/calendar/subscribe")
+def subscribe():
+    topic = None
+    slug = request.args.get("topic")
+    if slug is not None:
+        topic = topic_by_slug(slug) if _plausible(slug) else None
+        if topic is None:
+            abort(404)
+    return render_template("calendar/subscribe.html", topic=topic, feed=feed_subscription(topic))
+
+
+# --- the contact manages their feed from their answer page ------------------------------------
+
+def _contact_of(token: str):
+    from meetings.invitations.services import participant_by_token
+
+    participant = participant_by_token(token)
+    if participant is None or participant.contact is None:
+        abort(404)
+    g.page_language = participant.language
+    return participant.contact
+
+
+def _back(token: str):
+    return redirect(url_for("rsvp.answer", token=token, _anchor="feed-heading"), code=303)
+
+
+@bp.route("/rsvp/<token>/feed/renew", methods=["POST"])
+@limiter.limit("20 per minute")
+def rsvp_feed_renew(token: str):
+    contact = _contact_of(token)
+    had_one = bool(contact.feed_token)
+    personal.renew_feed_token(contact)
+    db.session.commit()
+    flash(_("Your calendar feed has a new address. Subscribe again with it; the old address no longer works.")
+          if had_one else _("Your calendar feed is ready."), "success")
+    return _back(token)
+
+
+@bp.route("/rsvp/<token>/feed/revoke", methods=["POST"])
+@limiter.limit("20 per minute")
+def rsvp_feed_revoke(token: str):
+    contact = _contact_of(token)
+    personal.revoke_feed_token(contact)
+    db.session.commit()
+    flash(_("Your calendar feed is switched off; its address no longer works."), "success")
+    return _back(token)
+
+
+@bp.route("/rsvp/<token>/feed/alarm", methods=["POST"])
+@limiter.limit("20 per minute")
+def rsvp_feed_alarm(token: str):
+    contact = _contact_of(token)
+    form = FeedAlarmForm()
+    if not form.validate_on_submit():
+        # The page always checks one choice: anything else was not sent from it.
+        abort(400)
+    personal.set_feed_alarm(contact, alarm_minutes(form.alarm.data))
+    db.session.commit()
+    flash(_("Your reminder setting is saved."), "success")
+    return _back(token)
+
+
+# --- the organiser manages a contact's feed from the contact's page ----------------------------
+
+def _organisers_contact(contact_id: int) -> Contact:
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    return db.get_or_404(Contact, contact_id)
+
+
+def _to_contact(contact: Contact):
+    return redirect(url_for("network.contact_edit", contact_id=contact.id, _anchor="feed-heading"), code=303)
+
+
+@bp.route("/manage/contacts/<int:contact_id>/feed/renew", methods=["POST"])
+def contact_feed_renew(contact_id: int):
+    contact = _organisers_contact(contact_id)
+    personal.renew_feed_token(contact)
+    db.session.commit()
+    flash(_("%(name)s's calendar feed has a new address; the old one no longer works.", name=contact.name),
+          "success")
+    return _to_contact(contact)
+
+
+@bp.route("/manage/contacts/<int:contact_id>/feed/revoke", methods=["POST"])
+def contact_feed_revoke(contact_id: int):
+    contact = _organisers_contact(contact_id)
+    personal.revoke_feed_token(contact)
+    db.session.commit()
+    flash(_("%(name)s's calendar feed is switched off.", name=contact.name), "success")
+    return _to_contact(contact)

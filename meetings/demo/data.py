@@ -2,12 +2,13 @@
 
 ``load_demo`` builds everything through the models and services the app itself
 uses, with local times turned into UTC by ``to_utc`` like the meeting form does.
-Minutes and the follow-up post are left to the organiser, as in real use.
+The kick-off's minutes are recorded through the follow-up services, and its
+post is drafted from them as an organiser's "Draft follow-up post" would.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 
@@ -179,6 +180,29 @@ The talks are in English. Admission is free; please register.
 """
 
 
+# Minutes of the kick-off: notes per agenda item (by title), decisions, action items
+# (what, owner, due date, done), and the next meeting's intent.
+KICK_OFF_NOTES = {
+    "AI": "Partners see most demand from SMEs for **vision-based quality inspection**. "
+          "The University of Twente offers lab days in the High Tech Factory.",
+    "Cyber Security": "Both regions run support programmes; companies rarely know the other side's. "
+                      "A shared overview would help.",
+    "Remanufacturing": "Saxion proposes a pilot with two companies from the Achterhoek and the Münsterland.",
+    "Next steps": "Topic leads agreed; the next Core Team meeting is planned before the summer holidays.",
+}
+KICK_OFF_DECISIONS = """\
+Each of the five topics gets a lead partner who reports at every Core Team meeting.
+The cluster holds a public Robotics Day for companies from both sides of the border.
+The Core Team meets about twice a year, alternating between Dutch and German venues."""
+KICK_OFF_ACTIONS = [
+    ("Overview of cross-border support programmes for cyber security", "Stefan Terhorst", date(2024, 9, 30), False),
+    ("Programme and venue for the first Robotics Day", "Bas Smit", date(2024, 10, 31), False),
+    ("Circulate the list of topic leads", "Sanne de Vries", date(2024, 6, 14), True),
+]
+KICK_OFF_NEXT = "before the summer holidays"
+KICK_OFF_POST_PUBLISHED = datetime(2024, 6, 12, 8, 0, tzinfo=timezone.utc)
+
+
 @dataclass
 class DemoSummary:
     """What ``load_demo`` created, for the command's report."""
@@ -241,6 +265,25 @@ def _organiser() -> User:
     if existing is not None:
         return existing
     return create_user(DEMO_EMAIL, DEMO_NAME, DEMO_PASSWORD, is_admin=True, language="en")
+
+
+def record_kick_off(kick_off: Meeting, people: dict[str, Contact]) -> None:
+    """Minutes and action items of the kick-off through the follow-up services, and its
+    post drafted from that record, published on 12 June 2024."""
+    from meetings.blog.services import create_followup_post, publish_post
+    from meetings.followup.services import add_action_item, save_minutes, set_action_done
+
+    notes = {item.id: KICK_OFF_NOTES[item.title] for item in kick_off.agenda_items if item.title in KICK_OFF_NOTES}
+    save_minutes(kick_off, notes, KICK_OFF_DECISIONS, None, KICK_OFF_NEXT)
+    for what, owner, due, done in KICK_OFF_ACTIONS:
+        item = add_action_item(kick_off, what, people[owner].id, due)
+        if done:
+            set_action_done(item, True)
+    post = create_followup_post(kick_off, "en")
+    publish_post(post)
+    post.published_at = KICK_OFF_POST_PUBLISHED
+    post.created_at = post.updated_at = KICK_OFF_POST_PUBLISHED
+    db.session.flush()
 
 
 def load_demo(today: date | None = None) -> DemoSummary:
@@ -313,5 +356,6 @@ def load_demo(today: date | None = None) -> DemoSummary:
         registration_closes_at=_local(event_day - timedelta(days=2), time(23, 0), saxion.timezone))
 
     db.session.flush()
+    record_kick_off(kick_off, {c.name: c for c in core_team})
     return DemoSummary(organisations=len(ORGANISATIONS), contacts=len(contacts), core_team=len(core_team),
                        meetings=[kick_off, next_meeting, robotics_day], organiser=organiser)

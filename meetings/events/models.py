@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from uuid import uuid4
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, Time, event, inspect, select, update
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, Time, event, inspect, select, true, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from meetings.core.timezones import to_local
@@ -55,6 +55,8 @@ class Meeting(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When full, confirmed registrants join a numbered waiting list (else they are turned away).
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Raised once per update or cancellation sent; the calendar entry's SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     # What the invitees' calendars hold: a digest of the details last sent, and the

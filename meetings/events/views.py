@@ -18,6 +18,7 @@ from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agend
 from meetings.extensions import db
 from meetings.invitations.services import update_pending
 from meetings.participants.services import invitee_counts
+from meetings.registration.services import after_seat_freed, capacity_problem
 from meetings.venues.services import list_venues
 
 bp = Blueprint("events", __name__, url_prefix="/manage/meetings")
@@ -109,7 +110,15 @@ def edit(meeting_id: int):
             form.status.errors.append(_("Invitations were sent: use “Cancel the meeting” on the invitations "
                                         "page so every invitee's calendar is updated."))
             return render_form("events/manage/form.html", form, meeting=meeting)
+        taken = capacity_problem(meeting, form.capacity.data)
+        if taken is not None:
+            form.capacity.errors.append(_("%(taken)d people already hold a seat; the capacity cannot be lower.",
+                                          taken=taken))
+            return render_form("events/manage/form.html", form, meeting=meeting)
         if _save(form, meeting) is not None:
+            # A larger capacity moves people up from the waiting list at once.
+            if after_seat_freed(meeting):
+                db.session.commit()
             flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
             if any(slot.problem for slot in agenda_for(meeting)):
                 flash(_("Some agenda items now fall outside the meeting's time. Please adjust them."), "warning")

@@ -20,6 +20,7 @@ from meetings.extensions import db
 from meetings.invitations import notifications
 from meetings.participants.models import Participant
 from meetings.participants.services import remove_participant
+from meetings.registration import services as seats
 
 ANSWERS = ("accepted", "tentative", "declined")
 # What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
@@ -215,10 +216,21 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
     reason = can_answer(participant)
     if reason:
         raise InvitationError(reason)
+    meeting = participant.meeting
+    was_seated = participant.status == "accepted"
+    if meeting.capacity is not None and status == "accepted" and not was_seated:
+        # Accepted invitees and confirmed registrants share the seats; the lock keeps
+        # two people from taking the last one at the same moment.
+        seats.lock_meeting(meeting.id)
+        if seats.seats_taken(meeting.id) >= meeting.capacity:
+            raise InvitationError("full")
     participant.status = status
     participant.comment = comment or None
     participant.responded_at = utcnow()
     db.session.flush()
+    if was_seated and status != "accepted" and meeting.capacity is not None:
+        # The seat given up goes to the first person on the waiting list.
+        seats.after_seat_freed(meeting)
 
 
 @dataclass

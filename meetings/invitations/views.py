@@ -35,6 +35,7 @@ ERRORS = {
     "delegated": lambda: _("You have sent a colleague in your place."),
     "already_on_list": lambda: _("This person is already on the list of participants."),
     "bad_answer": lambda: _("Please choose an answer."),
+    "full": lambda: _("Sorry, every seat is taken: the meeting is full. You can still answer tentative or decline."),
 }
 
 

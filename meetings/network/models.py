@@ -47,6 +47,14 @@ class Contact(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     job_title: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The secret in the contact's personal calendar feed address; made on first need,
+    # None when revoked (the old address then answers 404).
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the organiser or the contact switched the feed off: no new address is then
+    # made by itself (e.g. for an invitation email) until one of them asks for a new one.
+    feed_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A reminder alarm this many minutes before each meeting in the personal feed, if asked for.
+    feed_alarm_minutes: Mapped[int | None] = mapped_column()
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
     groups: Mapped[list["Group"]] = relationship(secondary=group_members, back_populates="members")

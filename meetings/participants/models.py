@@ -14,7 +14,7 @@ from meetings.network.models import Contact, Organisation
 
 KINDS = ("invitee", "registrant", "walk_in")
 STATUSES = ("invited", "accepted", "tentative", "declined", "delegated",
-            "registered", "waiting", "cancelled")
+            "pending", "registered", "waiting", "cancelled")
 
 
 def new_token() -> str:
@@ -49,6 +49,20 @@ class Participant(db.Model):
     sent_sequence: Mapped[int | None] = mapped_column()
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    # Public registration: "pending" until the email is confirmed; then a seat or a
+    # place in the waiting list (1 = next to move up). Erasing keeps the row for counts.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlist_position: Mapped[int | None] = mapped_column()
+    dietary: Mapped[str | None] = mapped_column(String(500))
+    accessibility: Mapped[str | None] = mapped_column(String(500))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def organisation_label(self) -> str:
+        """The organisation the person came for, as recorded ("" if none)."""
+        return self.organisation.name if self.organisation is not None else (self.organisation_name or "")
 
     meeting: Mapped[Meeting] = relationship()
     contact: Mapped[Contact | None] = relationship()

@@ -2,17 +2,15 @@
 SQL statements per page that does not grow with the size of a meeting."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, time, timezone
 
 import pytest
-from sqlalchemy import event
 
 from meetings.events.models import AgendaItem, Meeting
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from tests.factories import make_meeting, make_participant, make_topic, make_venue
-from tests.helpers import login, text_of
+from tests.helpers import count_queries, login, text_of
 from tests import factories
 
 AMS = "Europe/Amsterdam"
@@ -76,20 +74,6 @@ def test_times_follow_the_meeting_zone():
 
 
 # --- SQL statements per page ---------------------------------------------------------
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
 
 def queries_for(client, url: str) -> tuple[int, str]:
     # Start from an empty identity map, as a fresh request in production does.

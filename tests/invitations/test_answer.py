@@ -131,20 +131,42 @@ def test_send_a_colleague_instead(client, sent):
     ({"colleague_name": "", "colleague_email": "a@example.org"}, "colleague_name", "Please enter your colleague", 422),
     ({"colleague_name": "A", "colleague_email": "not-an-email"}, "colleague_email", "Please enter a valid email address", 422),
     ({"colleague_name": "A\r\nBcc: x@example.org", "colleague_email": "a@example.org"}, "colleague_name", "Line breaks", 422),
-    ({"colleague_name": "Sam", "colleague_email": "sam@example.org"}, "colleague_email", "already on the list", 409),
+    ({"colleague_name": "Jürgen", "colleague_email": "juergen@example.de"}, "colleague_email", "already on the list", 409),
 ])
 def test_invalid_colleague_is_refused(client, sent, data, field, message, status):
     _, people = sent
     before = len(outbox())
-    response = post_form(client, f"{url(people[0])}/delegate", data, form_url=url(people[0]))
+    # Sam's pages are in English, his language.
+    response = post_form(client, f"{url(people[2])}/delegate", data, form_url=url(people[2]))
     assert response.status_code == status
     html = text_of(response)
     assert f'id="{field}-error"' in html and message in html
     assert len(outbox()) == before
     db.session.expire_all()
-    assert db.session.get(Participant, people[0].id).status == "invited"
+    assert db.session.get(Participant, people[2].id).status == "invited"
 
 
 def test_answer_needs_csrf(client, sent):
     _, people = sent
     assert client.post(url(people[2]), data={"status": "accepted"}).status_code == 400
+
+
+def test_accepting_a_full_meeting_is_refused_and_a_freed_seat_moves_the_waiting_list(client, sent):
+    from meetings.events.models import Meeting
+    from tests.factories import make_participant
+
+    meeting, people = sent
+    db.session.get(Meeting, meeting.id).capacity = 1
+    waiting = make_participant(meeting, kind="registrant", status="waiting", waitlist_position=1,
+                               name="Wim Wachter", email="wim@example.nl", language="nl")
+    db.session.commit()
+    assert post_form(client, url(people[2]), {"status": "accepted"}).status_code == 302
+    refused = post_form(client, url(people[1]), {"status": "accepted"})
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Participant, people[1].id).status == "invited"
+    # Sam gives his seat up: the first person waiting takes it, and is told.
+    assert post_form(client, url(people[2]), {"status": "declined"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Participant, waiting.id).status == "registered"
+    assert any(m.to_email == "wim@example.nl" for m in outbox())

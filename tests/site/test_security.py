@@ -83,7 +83,7 @@ def test_remember_cookie_is_httponly(client, organiser):
 def production_client(app, _schema, tmp_path):
     """A client of an app made with the production settings (on the test database)."""
     settings = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "p" * 64, "DATABASE_URL": _schema})
-    production = create_app({**settings, "RATELIMIT_ENABLED": False})
+    production = create_app(settings)
     yield production.test_client()
     with production.app_context():
         db.engine.dispose()

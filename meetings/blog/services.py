@@ -1,0 +1,339 @@
+"""Blog posts: the follow-up draft written from a meeting's record, saving,
+publishing (now or later), the public queries, excerpts and the Atom feed.
+No request objects here; callers commit.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+import nh3
+from babel.dates import format_date
+from babel.lists import format_list
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from meetings.blog.models import Post
+from meetings.blog.notifications import follow_post_schedule, send_post_published
+from meetings.core.formatting import date_long
+from meetings.core.markdown import render_markdown
+from meetings.core.routing import absolute_url
+from meetings.core.types import utcnow
+from meetings.events.models import Meeting
+from meetings.events.queries import Page
+from meetings.events.services import slugify, unique_slug
+from meetings.extensions import db
+from meetings.followup import services as followup
+from meetings.network.models import Organisation
+
+PER_PAGE = 10
+EXCERPT_LENGTH = 220
+ATOM = "http://www.w3.org/2005/Atom"
+# An empty feed still needs an updated time; a fixed one keeps it stable.
+EMPTY_FEED_UPDATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+# --- drafting -------------------------------------------------------------------
+
+@dataclass
+class Draft:
+    title: str
+    body: str
+    language: str
+
+
+def _markdown_text(text: str) -> str:
+    """Recorded text placed in a sentence: Markdown and HTML characters lose their meaning."""
+    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", " ".join(text.split()))
+
+
+def _names(items: list[str], locale: str) -> str:
+    return format_list([_markdown_text(i) for i in items], locale=locale)
+
+
+def _place(meeting: Meeting) -> tuple[str | None, str | None]:
+    venue = meeting.venue
+    if venue is None:
+        return None, None
+    return venue.name, venue.city
+
+
+def _lead(meeting: Meeting, day: str, organisations: list[str], locale: str) -> str:
+    venue, city = _place(meeting)
+    title = _markdown_text(meeting.title)
+    venue = _markdown_text(venue) if venue else None
+    city = _markdown_text(city) if city else None
+    count = len(organisations)
+    if count and venue:
+        return ngettext("On %(date)s, people from %(num)d organisation met at %(venue)s in %(city)s "
+                        "for the %(meeting)s.",
+                        "On %(date)s, people from %(num)d organisations met at %(venue)s in %(city)s "
+                        "for the %(meeting)s.", count, date=day, venue=venue, city=city, meeting=title)
+    if count and meeting.online_url:
+        return ngettext("On %(date)s, people from %(num)d organisation met online for the %(meeting)s.",
+                        "On %(date)s, people from %(num)d organisations met online for the %(meeting)s.",
+                        count, date=day, meeting=title)
+    if count:
+        return ngettext("On %(date)s, people from %(num)d organisation met for the %(meeting)s.",
+                        "On %(date)s, people from %(num)d organisations met for the %(meeting)s.",
+                        count, date=day, meeting=title)
+    if venue:
+        return _("The %(meeting)s took place on %(date)s at %(venue)s in %(city)s.",
+                 meeting=title, date=day, venue=venue, city=city)
+    return _("The %(meeting)s took place on %(date)s.", meeting=title, date=day)
+
+
+def draft_followup(meeting: Meeting, language: str) -> Draft:
+    """Write the follow-up post of a held meeting as Markdown, in ``language``.
+
+    Only recorded facts go in: the date in words, the venue, the organisations of
+    those marked present, the cluster's public partners (those not represented, or
+    that all were), the meeting's topics (else its agenda items' titles), the
+    decisions, the open action items as next steps with their owners' organisations,
+    and the next meeting. A sentence whose facts are missing is left out.
+    """
+    locale = language if language in current_app.config["LANGUAGES"] else "en"
+    organisations = followup.represented_organisations(meeting)
+    topics = sorted((t.name for t in meeting.topics), key=str.lower) or [item.title for item in meeting.agenda_items]
+    record = followup.get_record(meeting)
+    decisions = record.decision_list if record else []
+    steps = [item for item in followup.action_items(meeting) if item.is_open]
+    partners = list(db.session.scalars(select(Organisation.name).where(Organisation.is_public.is_(True))
+                                       .order_by(Organisation.name)))
+    with force_locale(locale):
+        day = date_long(meeting.starts_at, meeting.timezone, locale)
+        _venue, city = _place(meeting)
+        title = (_("%(meeting)s in %(city)s", meeting=meeting.title, city=city) if city
+                 else _("Looking back: %(meeting)s", meeting=meeting.title))
+        paragraphs = [_lead(meeting, day, organisations, locale)]
+
+        middle = []
+        if organisations:
+            middle.append(_("Represented were %(organisations)s.", organisations=_names(organisations, locale)))
+        others = [name for name in partners if name not in organisations]
+        if partners and not others:
+            middle.append(ngettext("That is every partner of the cluster.", "That is all %(num)d partners of the cluster.",
+                                   len(partners)))
+        elif others and organisations:
+            middle.append(_("The cluster also works with %(partners)s.", partners=_names(others, locale)))
+        elif others:
+            middle.append(_("The cluster works with %(partners)s.", partners=_names(others, locale)))
+        if topics:
+            middle.append(_("The discussion covered %(topics)s.", topics=_names(topics, locale)))
+        if middle:
+            paragraphs.append(" ".join(middle))
+
+        if decisions:
+            paragraphs.append(ngettext("The meeting took one decision:", "The meeting took these decisions:",
+                                       len(decisions)) + "\n\n"
+                              + "\n".join(f"- {_markdown_text(d)}" for d in decisions))
+
+        closing = []
+        if steps:
+            described = []
+            for item in steps:
+                owner = item.owner.organisation.name if item.owner and item.owner.organisation else None
+                described.append(_("%(what)s (%(organisation)s)", what=item.what, organisation=owner)
+                                 if owner else item.what)
+            closing.append(_("Next steps: %(steps)s.", steps=_names(described, locale)))
+        if record and record.next_meeting_on:
+            closing.append(_("The group plans to meet again on %(date)s.",
+                             date=format_date(record.next_meeting_on, format="long", locale=locale)))
+        elif record and record.next_meeting_note:
+            intent = _markdown_text(record.next_meeting_note)
+            # The intent is the organiser's own words, in the meeting's language: woven
+            # into a sentence only when the post is in that language, else quoted.
+            closing.append(_("The group plans to meet again %(when)s.", when=intent) if locale == meeting.language
+                           else _("Next meeting: %(when)s.", when=intent))
+        if closing:
+            paragraphs.append(" ".join(closing))
+    return Draft(title=title[:200], body="\n\n".join(paragraphs) + "\n", language=locale)
+
+
+def create_post(data: dict, meeting: Meeting | None = None) -> Post:
+    """A new draft post with a unique slug made from its title (or ``data['slug']``). Flushes."""
+    post = Post(status="draft", meeting_id=meeting.id if meeting else None)
+    return save_post(post, data)
+
+
+def save_post(post: Post, data: dict) -> Post:
+    """Store title, slug (made unique, from the title when empty), body and language. Flushes."""
+    post.title = data["title"]
+    post.body = data.get("body") or ""
+    post.language = data.get("language") or post.language or "en"
+    base = slugify(data.get("slug") or "") or slugify(post.title)
+    with db.session.no_autoflush:
+        post.slug = unique_slug(Post, base, exclude_id=post.id, fallback="post")
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def create_followup_post(meeting: Meeting, language: str) -> Post:
+    """Draft the meeting's follow-up post and store it as a draft. Flushes."""
+    draft = draft_followup(meeting, language)
+    return create_post({"title": draft.title, "body": draft.body, "language": draft.language}, meeting)
+
+
+def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
+    query = select(Post.id).where(Post.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Post.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def publish_post(post: Post, at: datetime | None = None, notify: bool = False) -> int:
+    """Publish now (``at`` None or past) or schedule for ``at``. A post the public can
+    already read keeps its date when published "now" again. With ``notify``, queue one
+    email per attendee with an address, in their language; for a scheduled post the
+    emails wait in the outbox until it appears. Returns the number of emails queued. Flushes."""
+    now = utcnow()
+    if at is None or at <= now:
+        if not post.is_visible(now):
+            post.published_at = now
+        post.status, post.publish_at = "published", None
+    else:
+        post.status, post.publish_at, post.published_at = "scheduled", at, at
+    db.session.flush()
+    follow_post_schedule(post)
+    if not notify or post.meeting is None:
+        return 0
+    queued = 0
+    for participant in followup.attendees(post.meeting):
+        if participant.email and send_post_published(post, participant) is not None:
+            queued += 1
+    return queued
+
+
+def unpublish_post(post: Post) -> None:
+    """Back to draft: the post leaves the blog and the feed, and its emails still waiting
+    in the outbox are held back. Flushes."""
+    post.status, post.publish_at, post.published_at = "draft", None, None
+    db.session.flush()
+    follow_post_schedule(post)
+
+
+def delete_post(post: Post) -> None:
+    """Delete a post; its emails still waiting in the outbox are held back. Flushes."""
+    unpublish_post(post)
+    db.session.delete(post)
+    db.session.flush()
+
+
+# --- queries --------------------------------------------------------------------
+
+def _visible(now: datetime):
+    return (Post.status.in_(("published", "scheduled")), Post.published_at.is_not(None), Post.published_at <= now)
+
+
+def visible_posts_query(now: datetime | None = None):
+    """Posts the public may read, newest first."""
+    return select(Post).where(*_visible(now or utcnow())).order_by(Post.published_at.desc(), Post.id.desc())
+
+
+def latest_posts(limit: int = 3) -> list[Post]:
+    """The newest visible posts."""
+    return list(db.session.scalars(visible_posts_query().limit(limit)))
+
+
+def posts_page(number: int) -> Page | None:
+    """One page of visible posts (``PER_PAGE`` each); None for a page that does not exist
+    (page 1 always exists, empty or not)."""
+    now = utcnow()
+    total = db.session.scalar(select(func.count()).select_from(Post).where(*_visible(now))) or 0
+    if number < 1 or number > Page([], 1, PER_PAGE, total).pages:
+        return None
+    items = list(db.session.scalars(visible_posts_query(now).options(selectinload(Post.meeting))
+                                    .offset((number - 1) * PER_PAGE).limit(PER_PAGE)))
+    return Page(items, number, PER_PAGE, total)
+
+
+def visible_post(slug: str) -> Post | None:
+    """The post at ``slug`` if the public may read it now."""
+    return db.session.scalar(select(Post).where(Post.slug == slug, *_visible(utcnow())))
+
+
+def post_for_meeting(meeting: Meeting, visible_only: bool = True) -> Post | None:
+    """The meeting's newest (visible) post."""
+    query = select(Post).where(Post.meeting_id == meeting.id)
+    if visible_only:
+        query = query.where(*_visible(utcnow()))
+    return db.session.scalar(query.order_by(Post.published_at.desc().nulls_last(), Post.id.desc()).limit(1))
+
+
+def all_posts() -> list[Post]:
+    """Every post for the organisers: drafts first, then by date."""
+    return list(db.session.scalars(select(Post).options(selectinload(Post.meeting))
+                                   .order_by(or_(Post.status == "draft").desc(),
+                                             Post.published_at.desc().nulls_first(), Post.id.desc())))
+
+
+def excerpt(post: Post, length: int = EXCERPT_LENGTH) -> str:
+    """The post's opening words as plain text, cut at a word."""
+    text = html.unescape(nh3.clean(str(render_markdown(post.body)), tags=set()))
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0].rstrip(",;:.")
+    return f"{cut}\u2026"
+
+
+# --- Atom -----------------------------------------------------------------------
+
+def _tag_authority() -> str:
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return host
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entry_updated(post: Post) -> datetime:
+    """An entry's updated time: its last edit, never before it appeared."""
+    return max(post.updated_at, post.published_at) if post.published_at else post.updated_at
+
+
+def atom_feed(limit: int = 20) -> bytes:
+    """The newest visible posts as an Atom 1.0 document (RFC 4287), built as XML elements."""
+    posts = list(db.session.scalars(visible_posts_query().limit(limit)))
+    authority = _tag_authority()
+    ET.register_namespace("", ATOM)
+
+    def sub(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: v for k, v in attrs.items() if v is not None})
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        cluster = _("Advanced Manufacturing & Robotics cluster")
+        sub(feed, "title", _("Blog of the %(cluster)s", cluster=cluster))
+    sub(feed, "id", f"tag:{authority},2024:blog")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=absolute_url("blog.feed"))
+    sub(feed, "link", rel="alternate", type="text/html", href=absolute_url("blog.index"))
+    newest = max((entry_updated(p) for p in posts), default=None)
+    sub(feed, "updated", _iso(newest or EMPTY_FEED_UPDATED))
+    author = sub(feed, "author")
+    sub(author, "name", cluster)
+    sub(author, "uri", absolute_url("site.home"))
+    for post in posts:
+        entry = sub(feed, "entry")
+        sub(entry, "title", post.title)
+        sub(entry, "id", f"tag:{authority},{post.created_at:%Y-%m-%d}:post-{post.id}")
+        sub(entry, "link", rel="alternate", type="text/html", href=absolute_url("blog.post", slug=post.slug))
+        sub(entry, "published", _iso(post.published_at))
+        sub(entry, "updated", _iso(entry_updated(post)))
+        sub(entry, "summary", excerpt(post))
+        sub(entry, "content", str(render_markdown(post.body)), type="html")
+        entry.set("{http://www.w3.org/XML/1998/namespace}lang", post.language)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,190 @@
+"""The public blog (``blog``: /blog/, /blog/<slug>, /blog/feed.atom) and the organisers'
+post pages (``blog_manage``: /manage/posts/)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from meetings.auth.access import require_organiser
+from meetings.blog.forms import PostForm, PublishForm
+from meetings.blog.models import Post
+from meetings.blog.services import (all_posts, atom_feed, create_post, delete_post, excerpt, latest_posts,
+                                    post_for_meeting, posts_page, publish_post, save_post, slug_taken, unpublish_post,
+                                    visible_post)
+from meetings.core.formatting import datetime_short
+from meetings.core.markdown import render_markdown
+from meetings.core.timezones import LocalTimeError, to_utc
+from meetings.core.views import render_form
+from meetings.extensions import db
+
+bp = Blueprint("blog", __name__, url_prefix="/blog")
+manage = Blueprint("blog_manage", __name__, url_prefix="/manage/posts")
+manage.before_request(require_organiser)
+
+MAX_SLUG_LENGTH = 120
+MAX_PAGE_DIGITS = 6
+
+
+@bp.app_template_global()
+def meeting_post(meeting):
+    """The meeting's visible post, for links from meeting pages."""
+    return post_for_meeting(meeting) if meeting is not None and meeting.id else None
+
+
+@bp.app_template_global()
+def home_posts(limit: int = 3):
+    """The newest posts the public may read, for the home page."""
+    return latest_posts(limit)
+
+
+@bp.app_template_filter("excerpt")
+def excerpt_filter(post: Post) -> str:
+    """A post's opening words as plain text."""
+    return excerpt(post)
+
+
+# --- public ---------------------------------------------------------------------
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/")
+def index():
+    page = posts_page(_page_number())
+    if page is None:
+        abort(404)
+    return render_template("blog/index.html", page=page)
+
+
+@bp.route("/feed.atom")
+def feed():
+    return Response(atom_feed(), mimetype="application/atom+xml")
+
+
+@bp.route("/<slug>")
+def post(slug: str):
+    found = visible_post(slug) if 0 < len(slug) <= MAX_SLUG_LENGTH and slug.isprintable() else None
+    if found is None:
+        abort(404)
+    return render_template("blog/post.html", post=found, meeting=found.meeting,
+                           manage_url=url_for("blog_manage.edit", post_id=found.id)
+                           if current_user.is_authenticated else None)
+
+
+# --- organisers -----------------------------------------------------------------
+
+@manage.route("/")
+def posts():
+    return render_template("blog/manage/index.html", posts=all_posts())
+
+
+def _save(form: PostForm, post: Post | None) -> Post | None:
+    data = form.data
+    if data["slug"] and slug_taken(data["slug"], exclude_id=post.id if post else None):
+        form.slug.errors.append(_("Another post already uses this address. Choose another one."))
+        return None
+    try:
+        if post is None:
+            post = create_post(data)
+        else:
+            save_post(post, data)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.slug.errors.append(_("Another post already uses this address. Choose another one."))
+        return None
+    return post
+
+
+@manage.route("/new", methods=["GET", "POST"])
+def new():
+    form = PostForm()
+    preview = None
+    if form.validate_on_submit():
+        if "preview" in request.form:
+            preview = render_markdown(form.body.data)
+        else:
+            saved = _save(form, None)
+            if saved is not None:
+                flash(_("Post “%(title)s” saved as a draft.", title=saved.title), "success")
+                return redirect(url_for("blog_manage.edit", post_id=saved.id))
+    return render_form("blog/manage/edit.html", form, post=None, preview=preview, publish_form=None)
+
+
+def _post_or_404(post_id: int) -> Post:
+    return db.get_or_404(Post, post_id)
+
+
+@manage.route("/<int:post_id>", methods=["GET", "POST"])
+def edit(post_id: int):
+    post = _post_or_404(post_id)
+    form = PostForm(obj=post)
+    preview = None
+    if form.validate_on_submit():
+        if "preview" in request.form:
+            preview = render_markdown(form.body.data)
+        elif _save(form, post) is not None:
+            flash(_("Post “%(title)s” saved.", title=post.title), "success")
+            return redirect(url_for("blog_manage.edit", post_id=post.id))
+    return render_form("blog/manage/edit.html", form, post=post, preview=preview, publish_form=PublishForm(formdata=None))
+
+
+def _zone(post: Post) -> str:
+    return post.meeting.timezone if post.meeting else current_app.config["DEFAULT_TIMEZONE"]
+
+
+@manage.route("/<int:post_id>/publish", methods=["POST"])
+def publish(post_id: int):
+    post = _post_or_404(post_id)
+    publish_form = PublishForm()
+    if publish_form.validate_on_submit():
+        at = None
+        if publish_form.when.data == "later":
+            try:
+                at = to_utc(datetime.combine(publish_form.publish_date.data, publish_form.publish_time.data),
+                            _zone(post))
+            except LocalTimeError:
+                publish_form.publish_time.errors.append(
+                    _("This time does not exist or occurs twice on that day (daylight saving). Choose another."))
+        if not publish_form.errors:
+            queued = publish_post(post, at, notify=publish_form.notify.data)
+            db.session.commit()
+            if post.status == "published":
+                flash(_("Post published."), "success")
+            else:
+                flash(_("Post scheduled for %(when)s.", when=_format_local(post)), "success")
+            if queued:
+                flash(_("%(count)d emails are in the outbox.", count=queued), "info")
+            return redirect(url_for("blog_manage.edit", post_id=post.id))
+    return render_template("blog/manage/edit.html", form=PostForm(formdata=None, obj=post), post=post, preview=None,
+                           publish_form=publish_form), 422
+
+
+def _format_local(post: Post) -> str:
+    return datetime_short(post.publish_at, _zone(post))
+
+
+@manage.route("/<int:post_id>/unpublish", methods=["POST"])
+def unpublish(post_id: int):
+    post = _post_or_404(post_id)
+    unpublish_post(post)
+    db.session.commit()
+    flash(_("The post is a draft again and no longer public."), "success")
+    return redirect(url_for("blog_manage.edit", post_id=post.id))
+
+
+@manage.route("/<int:post_id>/delete", methods=["POST"])
+def delete(post_id: int):
+    post = _post_or_404(post_id)
+    delete_post(post)
+    db.session.commit()
+    flash(_("Post deleted."), "success")
+    return redirect(url_for("blog_manage.posts"))

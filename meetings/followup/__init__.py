@@ -1,0 +1,1 @@
+"""After a meeting: attendance, minutes, decisions, action items and the next meeting."""

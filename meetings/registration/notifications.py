@@ -1,0 +1,107 @@
+"""One function per registration email: confirm your address, you are registered (or waiting),
+you moved up, your registration is cancelled, your link again.
+
+Each renders its paired .txt/.html templates in the person's language and queues
+the message in the outbox within the caller's transaction; those about a seat
+carry the meeting as an iTIP REQUEST (or CANCEL) from the one calendar builder.
+"""
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from meetings.calendar.builder import invitation as invitation_ics
+from meetings.core.routing import absolute_url
+from meetings.events.queries import agenda_schedule
+from meetings.mail.outbox import queue_email
+from meetings.participants.models import Participant
+
+
+def manage_url(participant: Participant) -> str:
+    """The registrant's personal page, as an absolute address for emails."""
+    return absolute_url("registration.manage", token=participant.token)
+
+
+def confirm_url(participant: Participant) -> str:
+    """Where a registrant confirms their address."""
+    return absolute_url("registration.confirm", token=participant.token)
+
+
+def _queue(participant: Participant, *, kind: str, template: str, subject, method: str | None = None,
+           dedupe_key: str | None = None, **extra) -> None:
+    meeting = participant.meeting
+    language = participant.language or meeting.language or "en"
+    config = current_app.config
+    link = manage_url(participant)
+    schedule = agenda_schedule(meeting)
+    ics = None
+    with force_locale(language):
+        context = dict(meeting=meeting, participant=participant, manage_url=link, schedule=schedule,
+                       language=language, meeting_url=absolute_url("events_public.detail", slug=meeting.slug),
+                       **extra)
+        text_body = render_template(f"emails/{template}.txt", **context)
+        html_body = render_template(f"emails/{template}.html", **context)
+        title = subject()
+        if method:
+            # The person's calendar remembers this SEQUENCE: a later CANCEL or REQUEST must rise above it.
+            participant.sent_sequence = meeting.sequence
+            ics = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
+                                 organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
+                                 rsvp_url=link, sequence=meeting.sequence, agenda=schedule,
+                                 language=language).decode("utf-8")
+    queue_email(to_email=participant.email, to_name=participant.name, subject=title, text_body=text_body,
+                html_body=html_body, ics=ics, ics_method=method, kind=kind, language=language,
+                meeting_id=meeting.id, participant_id=participant.id, dedupe_key=dedupe_key)
+
+
+def send_confirmation_request(participant: Participant) -> None:
+    """Queue the double opt-in email with the confirmation link (no calendar yet)."""
+    meeting = participant.meeting
+    _queue(participant, kind="registration_confirm", template="registration_confirm",
+           subject=lambda: _("Please confirm your registration: %(title)s", title=meeting.title),
+           confirm_url=confirm_url(participant))
+
+
+def send_confirmed(participant: Participant) -> None:
+    """Queue "you are registered" with the invitation (iTIP REQUEST), or "you are on the
+    waiting list, number N" without one: a waiting place is not yet a calendar entry."""
+    meeting = participant.meeting
+
+    def subject() -> str:
+        if participant.status == "waiting":
+            return _("Waiting list, number %(position)d: %(title)s",
+                     position=participant.waitlist_position or 0, title=meeting.title)
+        return _("You are registered: %(title)s", title=meeting.title)
+
+    _queue(participant, kind="registration_confirmed", template="registration_confirmed", subject=subject,
+           method="REQUEST" if participant.status == "registered" else None)
+
+
+def send_promoted(participant: Participant) -> None:
+    """Queue "a seat became free, you are registered now", with the invitation."""
+    meeting = participant.meeting
+    _queue(participant, kind="registration_promoted", template="registration_promoted",
+           subject=lambda: _("A place became free: you are registered for %(title)s", title=meeting.title),
+           method="REQUEST")
+
+
+def send_cancelled(participant: Participant, *, with_calendar: bool) -> None:
+    """Queue the cancellation of a registration; ``with_calendar`` adds an iTIP CANCEL that
+    takes the entry out of the person's calendar (only someone who held a seat has one)."""
+    meeting = participant.meeting
+    _queue(participant, kind="registration_cancelled", template="registration_cancelled",
+           subject=lambda: _("Registration cancelled: %(title)s", title=meeting.title),
+           method="CANCEL" if with_calendar else None, had_calendar=with_calendar)
+
+
+def send_link(participant: Participant) -> None:
+    """Queue the person's personal link again: the confirmation link while pending, the
+    manage page once confirmed, the answer page for an invitee."""
+    meeting = participant.meeting
+    if participant.kind == "registrant":
+        link = confirm_url(participant) if participant.status == "pending" else manage_url(participant)
+    else:
+        link = absolute_url("rsvp.answer", token=participant.token)
+    _queue(participant, kind="registration_link", template="registration_link",
+           subject=lambda: _("Your link for %(title)s", title=meeting.title), link=link)

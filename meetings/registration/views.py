@@ -1,0 +1,463 @@
+"""Registration pages: the public form and the personal confirm/manage pages (``registration``),
+and the organiser's participants, questions and export (``registration_admin``); the sign-in
+sheet is the follow-up's (``followup.sheet``)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from meetings.auth.access import require_organiser
+from meetings.core.formatting import datetime_short
+from meetings.core.views import render_form
+from meetings.events.models import Meeting
+from meetings.events.public import get_visible_meeting_or_404
+from meetings.events.views import get_meeting_or_404, row_or_404
+from meetings.extensions import db, limiter
+from meetings.invitations.services import InvitationError, remove_invitee
+from meetings.participants.models import Participant
+from meetings.registration import services
+from meetings.registration.forms import (ActionForm, AddForm, DetailsForm, FilterForm, QuestionForm, RegistrationForm,
+                                         ResendForm, SettingsForm, kind_labels, status_labels, with_questions)
+from meetings.registration.models import RegistrationQuestion
+
+bp = Blueprint("registration", __name__)
+admin = Blueprint("registration_admin", __name__, url_prefix="/manage/meetings")
+admin.before_request(require_organiser)
+
+# Per client address; settings can change them (a school's or company's NAT may need more).
+REGISTER_LIMIT = "10 per minute;60 per hour"
+PERSONAL_LINK_LIMIT = "30 per minute"
+
+
+def register_limit() -> str:
+    return current_app.config.get("REGISTRATION_RATE_LIMIT") or REGISTER_LIMIT
+
+
+def personal_link_limit() -> str:
+    return current_app.config.get("REGISTRATION_LINK_RATE_LIMIT") or PERSONAL_LINK_LIMIT
+
+
+def reason_text(code: str, meeting: Meeting | None = None) -> str:
+    """Why registration (or a change to it) is not possible, as one sentence."""
+    if code == "not_yet" and meeting is not None and meeting.registration_opens_at:
+        return _("Registration opens on %(when)s.",
+                 when=datetime_short(meeting.registration_opens_at, meeting.timezone))
+    if code == "closed" and meeting is not None and meeting.registration_closes_at:
+        return _("Registration closed on %(when)s.",
+                 when=datetime_short(meeting.registration_closes_at, meeting.timezone))
+    texts = {
+        "not_public": _("This meeting does not take registrations."),
+        "cancelled": _("This meeting has been cancelled, so registration is closed."),
+        "over": _("This meeting has started or taken place, so registration is closed."),
+        "not_yet": _("Registration is not open yet."),
+        "closed": _("Registration is closed."),
+        "full": _("This meeting is full and has no waiting list."),
+        "withdrawn": _("This registration was cancelled."),
+        "already": _("This person is already on the list of participants."),
+        "not_waiting": _("This person is not on the waiting list."),
+        "not_registrant": _("Only registrations can be changed here."),
+    }
+    return texts.get(code, texts["closed"])
+
+
+def _status_page(meeting: Meeting, code: str, status: int, participant: Participant | None = None):
+    return render_template("registration/status.html", meeting=meeting, code=code,
+                           message=reason_text(code, meeting), participant=participant), status
+
+
+# --- the public form -------------------------------------------------------------------
+
+def _registration_form(meeting: Meeting, **kwargs) -> RegistrationForm:
+    form = with_questions(RegistrationForm, services.questions_for(meeting.id), **kwargs)
+    if not form.is_submitted():
+        form.language.data = str(get_locale() or "en")
+    return form
+
+
+def registration_panel(meeting: Meeting) -> dict:
+    """What the meeting page's registration block shows: the state, free places, a form."""
+    if meeting.visibility != "public" or meeting.status == "draft":
+        return {"state": "not_public"}
+    state = services.registration_state(meeting)
+    panel = {"state": state, "free": services.free_places(meeting) if meeting.capacity else None,
+             "message": reason_text(state, meeting) if state != "open" else None}
+    if state == "open":
+        panel["form"] = _registration_form(meeting, formdata=None)
+    return panel
+
+
+@bp.app_context_processor
+def _panel() -> dict:
+    return {"registration_panel": registration_panel, "known_organisations": services.known_organisations}
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
+def register(slug: str):
+    meeting = get_visible_meeting_or_404(slug)
+    state = services.registration_state(meeting)
+    if state != "open":
+        return _status_page(meeting, state, 409 if request.method == "POST" else 200)
+    form = _registration_form(meeting)
+    if form.is_submitted() and form.homepage.data:
+        # Only a bot fills in the hidden field: it is told all went well and nothing is kept.
+        return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
+    if form.validate_on_submit():
+        try:
+            services.register(meeting, form.registration())
+            db.session.commit()
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            if exc.code == "already":
+                resend = ResendForm(formdata=None, data={"email": form.email.data})
+                return render_template("registration/already.html", meeting=meeting, form=resend), 409
+            return _status_page(meeting, exc.code, 409)
+        except IntegrityError:
+            db.session.rollback()
+            resend = ResendForm(formdata=None, data={"email": form.email.data})
+            return render_template("registration/already.html", meeting=meeting, form=resend), 409
+        return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
+    return render_form("registration/register.html", form, meeting=meeting,
+                       free=services.free_places(meeting) if meeting.capacity else None)
+
+
+@bp.route("/events/<slug>/register/sent")
+def sent(slug: str):
+    meeting = get_visible_meeting_or_404(slug)
+    return render_template("registration/sent.html", meeting=meeting)
+
+
+@bp.route("/events/<slug>/register/resend", methods=["POST"])
+@limiter.limit(register_limit)
+def resend(slug: str):
+    meeting = get_visible_meeting_or_404(slug)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        return render_form("registration/already.html", form, meeting=meeting)
+    services.resend_link(meeting, form.email.data)
+    db.session.commit()
+    flash(_("If this address is on the list, its personal link is on its way. Please check your email."), "success")
+    return redirect(url_for("registration.link_sent", slug=meeting.slug), code=303)
+
+
+@bp.route("/events/<slug>/register/link-sent")
+def link_sent(slug: str):
+    meeting = get_visible_meeting_or_404(slug)
+    return render_template("registration/link_sent.html", meeting=meeting)
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("registration/privacy.html")
+
+
+# --- the registrant's personal pages ---------------------------------------------------
+
+def _registrant_or_404(token: str) -> Participant:
+    participant = services.registrant_by_token(token)
+    if participant is None:
+        abort(404)
+    # The page speaks the registrant's language unless they chose another with the switcher.
+    g.page_language = participant.language
+    return participant
+
+
+@bp.route("/registrations/<token>/confirm", methods=["GET", "POST"])
+@limiter.limit(personal_link_limit, methods=["POST"])
+def confirm(token: str):
+    participant = _registrant_or_404(token)
+    meeting = participant.meeting
+    form = ActionForm()
+    blocked = services.confirm_blocked(meeting) if participant.status == "pending" else None
+    if blocked:
+        return _status_page(meeting, blocked, 409 if request.method == "POST" else 200, participant)
+    if request.method == "GET" or participant.status != "pending":
+        if participant.status in ("registered", "waiting") and request.method == "POST":
+            return redirect(url_for("registration.manage", token=token), code=303)
+        # Link checkers in mail systems open links: only the button (a POST) confirms.
+        return render_template("registration/confirm.html", meeting=meeting, participant=participant, form=form,
+                               status_labels=status_labels())
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.confirm(participant)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        return _status_page(meeting, exc.code, 409, participant)
+    db.session.commit()
+    if outcome == "full":
+        return _status_page(meeting, "full", 409, participant)
+    if outcome == "waiting":
+        flash(_("Your address is confirmed. The meeting is full: you are on the waiting list, number %(position)d.",
+                position=participant.waitlist_position), "warning")
+    else:
+        flash(_("Your address is confirmed and you are registered. See you there!"), "success")
+    return redirect(url_for("registration.manage", token=token), code=303)
+
+
+def _details_form(participant: Participant, **kwargs) -> DetailsForm:
+    return with_questions(DetailsForm, services.questions_for(participant.meeting_id), **kwargs)
+
+
+def _manage_page(participant: Participant, form: DetailsForm, status: int = 200):
+    return render_template("registration/manage.html", participant=participant, meeting=participant.meeting,
+                           form=form, action_form=ActionForm(formdata=None), status_labels=status_labels(),
+                           answers=services.answers_for([participant.id]).get(participant.id, {}),
+                           questions=form.questions), status
+
+
+@bp.route("/registrations/<token>", methods=["GET", "POST"])
+@limiter.limit(personal_link_limit, methods=["POST"])
+def manage(token: str):
+    participant = _registrant_or_404(token)
+    form = _details_form(participant)
+    if not form.is_submitted():
+        form.fill_from(participant, services.answers_for([participant.id]).get(participant.id, {}))
+    elif form.validate_on_submit():
+        try:
+            services.update_registration(participant, form.data_for(participant.email))
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            flash(reason_text(exc.code), "error")
+            return redirect(url_for("registration.manage", token=token), code=303)
+        db.session.commit()
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("registration.manage", token=token), code=303)
+    return _manage_page(participant, form, 422 if form.errors else 200)
+
+
+@bp.route("/registrations/<token>/cancel", methods=["POST"])
+@limiter.limit(personal_link_limit)
+def cancel(token: str):
+    participant = _registrant_or_404(token)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.cancel(participant)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(reason_text(exc.code), "info")
+        return redirect(url_for("registration.manage", token=token), code=303)
+    db.session.commit()
+    flash(_("Your registration is cancelled. Thank you for letting us know."), "success")
+    return redirect(url_for("registration.manage", token=token), code=303)
+
+
+# --- the organiser's side --------------------------------------------------------------
+
+def _of_meeting_or_404(model, meeting: Meeting, ident: int):
+    """A participant or question of this meeting; another meeting's is a 404 like a missing one."""
+    row = row_or_404(model, ident)
+    if row.meeting_id != meeting.id:
+        abort(404)
+    return row
+
+
+def _person_or_404(meeting: Meeting, participant_id: int) -> Participant:
+    return _of_meeting_or_404(Participant, meeting, participant_id)
+
+
+def _question_or_404(meeting: Meeting, question_id: int) -> RegistrationQuestion:
+    return _of_meeting_or_404(RegistrationQuestion, meeting, question_id)
+
+
+def _back(meeting: Meeting):
+    return redirect(url_for("registration_admin.participants", meeting_id=meeting.id), code=303)
+
+
+def _fail(meeting: Meeting, code: str):
+    db.session.rollback()
+    flash(reason_text(code), "error")
+    return _back(meeting)
+
+
+@admin.route("/<int:meeting_id>/participants")
+def participants(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    filter_form = FilterForm(request.args)
+    filters = services.ParticipantFilter()
+    if filter_form.validate():
+        filters = services.ParticipantFilter(status=filter_form.status.data or None, kind=filter_form.kind.data or None,
+                                             organisation=filter_form.organisation.data or None)
+    people = services.list_participants(meeting, filters)
+    questions = services.questions_for(meeting.id)
+    counts = services.status_counts(meeting)
+    return render_template("registration/participants.html", meeting=meeting, people=people, questions=questions,
+                           answers=services.answers_for(p.id for p in people), counts=counts,
+                           taken=counts["registered"] + counts["accepted"], filter_form=filter_form,
+                           settings_form=SettingsForm(formdata=None, obj=meeting), action_form=ActionForm(formdata=None),
+                           status_labels=status_labels(), kind_labels=kind_labels())
+
+
+@admin.route("/<int:meeting_id>/participants/settings", methods=["POST"])
+def settings(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_waitlist(meeting, form.waitlist_enabled.data)
+    db.session.commit()
+    flash(_("The waiting list is on.") if meeting.waitlist_enabled else _("The waiting list is off."), "success")
+    return _back(meeting)
+
+
+@admin.route("/<int:meeting_id>/participants/add", methods=["GET", "POST"])
+def add(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    form = with_questions(AddForm, services.questions_for(meeting.id))
+    if form.validate_on_submit():
+        try:
+            person, outcome = services.add_manually(meeting, form.registration(), notify=form.notify.data)
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            target = form.email if exc.code == "already" else None
+            if target is not None:
+                target.errors.append(reason_text(exc.code))
+            else:
+                form.form_errors.append(reason_text(exc.code, meeting))
+            return render_form("registration/add.html", form, meeting=meeting)
+        db.session.commit()
+        if outcome == "waiting":
+            flash(_("%(name)s is on the waiting list, number %(position)d.", name=person.name,
+                    position=person.waitlist_position), "warning")
+        else:
+            flash(_("%(name)s is registered.", name=person.name), "success")
+        return _back(meeting)
+    return render_form("registration/add.html", form, meeting=meeting)
+
+
+@admin.route("/<int:meeting_id>/participants/<int:participant_id>/seat", methods=["POST"])
+def seat(meeting_id: int, participant_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    person = _person_or_404(meeting, participant_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.give_seat(person)
+    except services.RegistrationError as exc:
+        return _fail(meeting, exc.code)
+    db.session.commit()
+    flash(_("%(name)s moved up from the waiting list and is registered.", name=person.name or "—"), "success")
+    return _back(meeting)
+
+
+@admin.route("/<int:meeting_id>/participants/<int:participant_id>/up", methods=["POST"])
+def up(meeting_id: int, participant_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    person = _person_or_404(meeting, participant_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if services.move_up(person):
+        db.session.commit()
+        flash(_("%(name)s is now number %(position)d on the waiting list.", name=person.name or "—",
+                position=person.waitlist_position), "success")
+    else:
+        db.session.rollback()
+    return _back(meeting)
+
+
+@admin.route("/<int:meeting_id>/participants/<int:participant_id>/remove", methods=["POST"])
+def remove(meeting_id: int, participant_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    person = _person_or_404(meeting, participant_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = person.name or person.email or "—"
+    try:
+        if person.kind == "registrant":
+            services.remove(person)
+        else:
+            remove_invitee(person)
+            services.after_seat_freed(meeting)
+    except services.RegistrationError as exc:
+        return _fail(meeting, exc.code)
+    except InvitationError:
+        return _fail(meeting, "withdrawn")
+    db.session.commit()
+    flash(_("%(name)s is no longer on the list.", name=name), "success")
+    return _back(meeting)
+
+
+@admin.route("/<int:meeting_id>/participants/<int:participant_id>/erase", methods=["POST"])
+def erase(meeting_id: int, participant_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    person = _person_or_404(meeting, participant_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if person.erased_at is None:
+        services.erase(person)
+        db.session.commit()
+    flash(_("The personal data of this registration is erased; it still counts in the numbers."), "success")
+    return _back(meeting)
+
+
+def _csv_headings() -> list[str]:
+    return [_("Name"), _("Email"), _("Organisation"), _("Country"), _("Language"), _("Kind"), _("Status"),
+            _("Waiting list number"), _("Dietary needs"), _("Accessibility needs")]
+
+
+@admin.route("/<int:meeting_id>/participants.csv")
+def export(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    labels = status_labels()
+    data = services.export_csv(meeting, _csv_headings(), lambda status: labels.get(status, status))
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="participants-{meeting.slug}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@admin.route("/<int:meeting_id>/participants/questions", methods=["GET", "POST"])
+def questions(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        services.save_question(meeting, None, label=form.label.data, kind=form.kind.data, choices=form.choices.data,
+                               required=form.required.data)
+        db.session.commit()
+        flash(_("Question added."), "success")
+        return redirect(url_for("registration_admin.questions", meeting_id=meeting.id), code=303)
+    return render_form("registration/questions.html", form, meeting=meeting,
+                       questions=services.questions_for(meeting.id), action_form=ActionForm(formdata=None))
+
+
+@admin.route("/<int:meeting_id>/participants/questions/<int:question_id>", methods=["GET", "POST"])
+def edit_question(meeting_id: int, question_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    question = _question_or_404(meeting, question_id)
+    form = QuestionForm(obj=question)
+    if form.validate_on_submit():
+        services.save_question(meeting, question, label=form.label.data, kind=form.kind.data,
+                               choices=form.choices.data, required=form.required.data)
+        db.session.commit()
+        flash(_("Question saved."), "success")
+        return redirect(url_for("registration_admin.questions", meeting_id=meeting.id), code=303)
+    return render_form("registration/question_form.html", form, meeting=meeting, question=question)
+
+
+@admin.route("/<int:meeting_id>/participants/questions/<int:question_id>/delete", methods=["POST"])
+def delete_question(meeting_id: int, question_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    question = _question_or_404(meeting, question_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_question(question)
+    db.session.commit()
+    flash(_("Question removed, with its answers."), "success")
+    return redirect(url_for("registration_admin.questions", meeting_id=meeting.id), code=303)
+
+
+@admin.route("/<int:meeting_id>/participants/questions/<int:question_id>/<any(up, down):direction>",
+             methods=["POST"])
+def move_question(meeting_id: int, question_id: int, direction: str):
+    meeting = get_meeting_or_404(meeting_id)
+    question = _question_or_404(meeting, question_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.move_question(question, direction)
+    db.session.commit()
+    return redirect(url_for("registration_admin.questions", meeting_id=meeting.id), code=303)

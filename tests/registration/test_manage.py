@@ -1,0 +1,153 @@
+"""The personal manage page: see, change answers, cancel; the first waiting person moves up."""
+from __future__ import annotations
+
+from icalendar import Calendar
+
+from meetings.extensions import db
+from meetings.registration.models import RegistrationQuestion
+from tests.helpers import csrf_token_from, post_form, text_of
+from tests.registration.helpers import (confirm, confirm_token, form_values, outbox, person, register,
+                                        register_and_confirm)
+
+
+def sequence_of(ics: str) -> int:
+    return int(next(iter(Calendar.from_ical(ics).walk("VEVENT")))["SEQUENCE"])
+
+
+def cancel(client, token: str):
+    return post_form(client, f"/registrations/{token}/cancel", {}, form_url=f"/registrations/{token}")
+
+
+def fill(event, client, *emails):
+    return [register_and_confirm(client, event, email=email)[1] for email in emails]
+
+
+def test_manage_page_shows_the_registration_and_changes_answers(client, event):
+    question = RegistrationQuestion(meeting_id=event.id, label="Which track?", kind="single_choice",
+                                    choices="Robots\nAI", required=True)
+    db.session.add(question)
+    db.session.commit()
+    register_and_confirm(client, event, **{f"q_{question.id}": "AI", "dietary": "vegan"})
+    anna = person(event, "anna@example.org")
+    url = f"/registrations/{anna.token}"
+    html = text_of(client.get(url))
+    assert "You are registered." in html and "anna@example.org" in html
+    values = form_values(html, url)
+    assert values["name"] == "Anna Jansen" and values["dietary"] == "vegan"
+    assert values[f"q_{question.id}"] == ["AI"]
+    values.update({"name": "Anna Jansen-Smit", "dietary": "", f"q_{question.id}": "Robots", "language": "de"})
+    response = client.post(url, data=values)
+    assert response.status_code == 303
+    page = text_of(client.get(url))
+    assert "Your changes are saved." in page
+    # From now on the person's pages and emails speak German.
+    assert '<html lang="de">' in page
+    anna = person(event, "anna@example.org")
+    assert (anna.name, anna.dietary, anna.language, anna.status) == ("Anna Jansen-Smit", None, "de", "registered")
+    assert form_values(text_of(client.get(url)), url)[f"q_{question.id}"] == ["Robots"]
+
+
+def test_bad_changes_are_refused_at_the_field(client, event):
+    _, anna = register_and_confirm(client, event)
+    url = f"/registrations/{anna.token}"
+    values = form_values(text_of(client.get(url)), url)
+    response = client.post(url, data={**values, "name": ""})
+    assert response.status_code == 422
+    assert 'id="name-error">Please enter your name.' in text_of(response)
+    assert person(event, "anna@example.org").name == "Anna Jansen"
+
+
+def test_cancelling_frees_the_seat_and_the_first_waiting_person_moves_up_with_an_email(client, event):
+    a, b, c, d = fill(event, client, "a@example.org", "b@example.org", "c@example.org", "d@example.org")
+    assert (c.status, c.waitlist_position, d.waitlist_position) == ("waiting", 1, 2)
+    sequence = event.sequence
+    response = cancel(client, a.token)
+    assert response.status_code == 303
+    assert "Your registration is cancelled." in text_of(client.get(response.headers["Location"]))
+    assert person(event, "a@example.org").status == "cancelled"
+    c, d = person(event, "c@example.org"), person(event, "d@example.org")
+    assert (c.status, c.waitlist_position) == ("registered", None)
+    assert (d.status, d.waitlist_position) == ("waiting", 1)
+    # The canceller's calendar entry goes away...
+    [gone] = outbox("registration_cancelled")
+    assert gone.to_email == "a@example.org" and gone.ics_method == "CANCEL"
+    assert sequence_of(gone.ics) == sequence + 1
+    assert "STATUS:CANCELLED" in gone.ics
+    # ...and the person who moved up is told, with the invitation attached.
+    [promoted] = outbox("registration_promoted")
+    assert promoted.to_email == "c@example.org" and promoted.ics_method == "REQUEST"
+    assert "a place became free and you moved up" in promoted.text_body
+    assert f"http://meetings.test/registrations/{c.token}" in promoted.text_body
+    assert "You are registered." in text_of(client.get(f"/registrations/{c.token}"))
+
+
+def test_a_waiting_person_cancelling_closes_the_gap(client, event):
+    fill(event, client, "a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org")
+    cancel(client, person(event, "d@example.org").token)
+    assert [person(event, f"{x}@example.org").waitlist_position for x in "ce"] == [1, 2]
+    [gone] = outbox("registration_cancelled")
+    # Nobody moved up, and a waiting place was never in the calendar: no CANCEL.
+    assert gone.ics is None and outbox("registration_promoted") == []
+    assert "removed from your calendar" not in gone.text_body
+
+
+def test_a_pending_registration_can_be_cancelled_without_an_email(client, event):
+    register(client, event)
+    token = confirm_token("anna@example.org")
+    assert cancel(client, token).status_code == 303
+    assert person(event, "anna@example.org").status == "cancelled"
+    assert outbox("registration_cancelled") == []
+    page = client.get(f"/registrations/{token}/confirm")
+    assert "This registration was cancelled." in text_of(page)
+
+
+def test_cancelling_twice_says_it_is_already_cancelled(client, event):
+    _, anna = register_and_confirm(client, event)
+    url = f"/registrations/{anna.token}"
+    token = csrf_token_from(text_of(client.get(url)))
+    assert client.post(f"{url}/cancel", data={"csrf_token": token}).status_code == 303
+    again = client.post(f"{url}/cancel", data={"csrf_token": token})
+    assert again.status_code == 303
+    html = text_of(client.get(url))
+    assert "This registration was cancelled." in html
+    assert "Cancel my registration" not in html
+    assert len(outbox("registration_cancelled")) == 1
+
+
+def test_cancel_without_csrf_token_is_refused(client, event):
+    _, anna = register_and_confirm(client, event)
+    assert client.post(f"/registrations/{anna.token}/cancel").status_code == 400
+    assert person(event, "anna@example.org").status == "registered"
+
+
+def test_registering_again_after_cancelling_sends_a_request_above_the_cancel(client, event):
+    _, anna = register_and_confirm(client, event)
+    cancel(client, anna.token)
+    [gone] = outbox("registration_cancelled")
+    old_token = anna.token
+    response, anna = register_and_confirm(client, event)
+    assert response.status_code == 303 and anna.status == "registered" and anna.token != old_token
+    assert client.get(f"/registrations/{old_token}").status_code == 404
+    requests = outbox("registration_confirmed")
+    assert len(requests) == 2
+    assert sequence_of(requests[-1].ics) > sequence_of(gone.ics)
+
+
+def test_changes_to_a_cancelled_registration_are_refused(client, event):
+    _, anna = register_and_confirm(client, event)
+    url = f"/registrations/{anna.token}"
+    values = form_values(text_of(client.get(url)), url)
+    cancel(client, anna.token)
+    response = client.post(url, data={**values, "name": "Someone Else"})
+    assert response.status_code == 303
+    assert "This registration was cancelled." in text_of(client.get(url))
+    assert person(event, "anna@example.org").name == "Anna Jansen"
+
+
+def test_confirm_link_of_a_waiting_person_shows_the_position(client, event):
+    fill(event, client, "a@example.org", "b@example.org")
+    register(client, event, email="w@example.org")
+    token = confirm_token("w@example.org")
+    confirm(client, token)
+    html = text_of(client.get(f"/registrations/{token}"))
+    assert "You are on the waiting list, number 1." in html
