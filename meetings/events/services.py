@@ -3,6 +3,8 @@ and computing the agenda's times. No request objects here; callers commit.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -367,3 +369,25 @@ def apply_order(meeting: Meeting, items: Iterable[AgendaItem]) -> None:
 def agenda_for(meeting: Meeting) -> list[Slot]:
     """The meeting's agenda with computed times, in order."""
     return schedule(meeting, sorted(meeting.agenda_items, key=lambda i: i.position))
+
+
+# --- what people's calendars hold ---------------------------------------------------
+
+def details_fingerprint(meeting: Meeting) -> str:
+    """A digest of what invitees see in their calendar: time, place, link, title, agenda."""
+    agenda = [(item.title, item.start_time.isoformat() if item.start_time else None, item.duration_minutes,
+               item.presenter, item.notes) for item in meeting.agenda_items]
+    data = {
+        "title": meeting.title, "description": meeting.description,
+        "start": meeting.starts_at.isoformat(), "end": meeting.ends_at.isoformat(), "zone": meeting.timezone,
+        "venue": meeting.venue.one_line() if meeting.venue else None, "online": meeting.online_url,
+        "agenda": agenda,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def record_sent_details(meeting: Meeting) -> None:
+    """Remember what the calendars of those invited or registered now hold (details and times)."""
+    meeting.sent_fingerprint = details_fingerprint(meeting)
+    meeting.sent_starts_at = meeting.starts_at
+    meeting.sent_ends_at = meeting.ends_at

@@ -48,8 +48,10 @@ KINDS = {
 
 
 def rsvp_url(participant: Participant) -> str:
-    """The participant's personal answer page, as an absolute address for emails."""
-    return absolute_url("rsvp.answer", token=participant.token)
+    """The participant's personal page, as an absolute address for emails: the answer page
+    of an invitee, the registration page of a registrant."""
+    endpoint = "registration.manage" if participant.kind == "registrant" else "rsvp.answer"
+    return absolute_url(endpoint, token=participant.token)
 
 
 def _queue(kind: str, participants: Iterable[Participant], *, sequence: int, key: str,

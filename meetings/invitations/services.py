@@ -5,8 +5,6 @@ view commits once, and the outbox delivers only after that commit.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 
@@ -15,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
+from meetings.events.services import details_fingerprint, record_sent_details
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
@@ -39,19 +38,6 @@ class InvitationError(ValueError):
         self.code = code
 
 
-def details_fingerprint(meeting: Meeting) -> str:
-    """A digest of what invitees see in their calendar: time, place, link, title, agenda."""
-    agenda = [(item.title, item.start_time.isoformat() if item.start_time else None, item.duration_minutes,
-               item.presenter, item.notes) for item in meeting.agenda_items]
-    data = {
-        "title": meeting.title, "description": meeting.description,
-        "start": meeting.starts_at.isoformat(), "end": meeting.ends_at.isoformat(), "zone": meeting.timezone,
-        "venue": meeting.venue.one_line() if meeting.venue else None, "online": meeting.online_url,
-        "agenda": agenda,
-    }
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def invitees(meeting: Meeting) -> list[Participant]:
     """The meeting's invitees with their meeting loaded, in name order."""
     query = (select(Participant).where(Participant.meeting_id == meeting.id, Participant.kind == "invitee")
@@ -59,16 +45,19 @@ def invitees(meeting: Meeting) -> list[Participant]:
     return list(db.session.scalars(query))
 
 
+def registrants_holding_the_meeting(meeting: Meeting, also_waiting: bool = False) -> list[Participant]:
+    """Confirmed registrants whose calendar got the meeting (with those waiting, if asked), by name."""
+    statuses = ("registered", "waiting") if also_waiting else ("registered",)
+    query = (select(Participant).where(Participant.meeting_id == meeting.id, Participant.kind == "registrant",
+                                       Participant.status.in_(statuses))
+             .order_by(Participant.name))
+    return [p for p in db.session.scalars(query) if p.status == "waiting" or p.sent_sequence is not None]
+
+
 def update_pending(meeting: Meeting) -> bool:
     """True when invitations went out and time, place, link, title or agenda changed since."""
     return (meeting.sent_fingerprint is not None and meeting.status == "scheduled"
             and meeting.sent_fingerprint != details_fingerprint(meeting))
-
-
-def _record_sent(meeting: Meeting) -> None:
-    meeting.sent_fingerprint = details_fingerprint(meeting)
-    meeting.sent_starts_at = meeting.starts_at
-    meeting.sent_ends_at = meeting.ends_at
 
 
 def _require_open(meeting: Meeting) -> None:
@@ -103,7 +92,7 @@ def send_invitations(meeting: Meeting) -> int:
                        .execution_options(synchronize_session="evaluate"))
     notifications.send_invitations(pending, meeting)
     if meeting.sent_fingerprint is None:
-        _record_sent(meeting)
+        record_sent_details(meeting)
     db.session.flush()
     return len(pending)
 
@@ -120,12 +109,13 @@ def send_update(meeting: Meeting, note: str | None = None) -> int:
     time_changed = meeting.sent_starts_at != meeting.starts_at or meeting.sent_ends_at != meeting.ends_at
     meeting.sequence += 1
     receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_UPDATES]
+    receivers += registrants_holding_the_meeting(meeting)
     for participant in receivers:
-        if time_changed and participant.status in ("accepted", "tentative"):
+        if time_changed and participant.kind == "invitee" and participant.status in ("accepted", "tentative"):
             participant.status = "invited"
         participant.sent_sequence = meeting.sequence
     notifications.send_updates(receivers, meeting, note or None)
-    _record_sent(meeting)
+    record_sent_details(meeting)
     db.session.flush()
     return len(receivers)
 
@@ -175,6 +165,9 @@ def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
     meeting.status = "cancelled"
     meeting.sequence += 1
     receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_CANCEL]
+    # Registrants are told too: those holding a seat have the meeting in their calendar,
+    # and those waiting for one must not go on waiting.
+    receivers += registrants_holding_the_meeting(meeting, also_waiting=True)
     for participant in receivers:
         participant.sent_sequence = meeting.sequence
     notifications.send_cancellations(receivers, meeting, note or None, removed=False)

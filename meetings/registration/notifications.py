@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from meetings.calendar.builder import invitation as invitation_ics
 from meetings.core.routing import absolute_url
 from meetings.events.queries import agenda_schedule
+from meetings.events.services import record_sent_details
 from meetings.mail.outbox import queue_email
 from meetings.participants.models import Participant
 
@@ -46,6 +47,9 @@ def _queue(participant: Participant, *, kind: str, template: str, subject, metho
         if method:
             # The person's calendar remembers this SEQUENCE: a later CANCEL or REQUEST must rise above it.
             participant.sent_sequence = meeting.sequence
+            if method == "REQUEST" and meeting.sent_fingerprint is None:
+                # From now on a change of time, place or agenda is offered as an update.
+                record_sent_details(meeting)
             ics = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
                                  organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
                                  rsvp_url=link, sequence=meeting.sequence, agenda=schedule,
