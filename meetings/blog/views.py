@@ -7,7 +7,6 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
 from meetings.blog.forms import PostForm, PublishForm
@@ -18,7 +17,7 @@ from meetings.blog.services import (all_posts, atom_feed, create_post, delete_po
 from meetings.core.formatting import datetime_short
 from meetings.core.markdown import render_markdown
 from meetings.core.timezones import LocalTimeError, to_utc
-from meetings.core.views import render_form
+from meetings.core.views import page_number, render_form, save_or_field_error
 from meetings.extensions import db
 
 bp = Blueprint("blog", __name__, url_prefix="/blog")
@@ -26,7 +25,6 @@ manage = Blueprint("blog_manage", __name__, url_prefix="/manage/posts")
 manage.before_request(require_organiser)
 
 MAX_SLUG_LENGTH = 120
-MAX_PAGE_DIGITS = 6
 
 
 @bp.app_template_global()
@@ -49,16 +47,9 @@ def excerpt_filter(post: Post) -> str:
 
 # --- public ---------------------------------------------------------------------
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
-        abort(404)
-    return int(raw)
-
-
 @bp.route("/")
 def index():
-    page = posts_page(_page_number())
+    page = posts_page(page_number())
     if page is None:
         abort(404)
     return render_template("blog/index.html", page=page)
@@ -88,20 +79,12 @@ def posts():
 
 def _save(form: PostForm, post: Post | None) -> Post | None:
     data = form.data
+    taken = _("Another post already uses this address. Choose another one.")
     if data["slug"] and slug_taken(data["slug"], exclude_id=post.id if post else None):
-        form.slug.errors.append(_("Another post already uses this address. Choose another one."))
+        form.slug.errors.append(taken)
         return None
-    try:
-        if post is None:
-            post = create_post(data)
-        else:
-            save_post(post, data)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.slug.errors.append(_("Another post already uses this address. Choose another one."))
-        return None
-    return post
+    return save_or_field_error(lambda: create_post(data) if post is None else save_post(post, data),
+                               form.slug, taken)
 
 
 @manage.route("/new", methods=["GET", "POST"])

@@ -1,6 +1,9 @@
 """URL converters shared by every blueprint."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from flask import current_app
 from werkzeug.routing import IntegerConverter
 
 # PostgreSQL's integer column: a larger id in an address would make the query fail.
@@ -18,10 +21,6 @@ class IdConverter(IntegerConverter):
 
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute address under BASE_URL, for emails and calendars; works outside a request too."""
-    from urllib.parse import urlsplit
-
-    from flask import current_app
-
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
     return adapter.build(endpoint, values, force_external=True)

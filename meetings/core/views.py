@@ -1,10 +1,41 @@
 """Small helpers shared by every blueprint's views."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template, request
+from sqlalchemy.exc import IntegrityError
+
+from meetings.extensions import db
+
+# Longer page numbers than this are nonsense, and are refused before any query.
+MAX_PAGE_DIGITS = 6
 
 
 def render_form(template: str, form, **context):
     """Render a page holding ``form``: 422 when the form was posted with errors."""
     status = 422 if getattr(form, "errors", None) else 200
     return render_template(template, form=form, **context), status
+
+
+def page_number() -> int:
+    """The ``page`` query argument (default 1); 404 for anything but a plausible page number."""
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
+        abort(404)
+    return int(raw)
+
+
+def save_or_field_error(save, field, message: str):
+    """Run ``save`` and commit once, returning what it saved.
+
+    If a unique constraint fires after all (two organisers saving the same name or
+    address at once: the database decides), roll back, put ``message`` at ``field``
+    and return None.
+    """
+    try:
+        saved = save()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        field.errors.append(message)
+        return None
+    return saved

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from meetings.core.views import page_number
 from meetings.events.models import Meeting
 from meetings.events.queries import (agenda_schedule, meeting_by_slug, past_public_meetings_page,
                                      topic_by_slug, topics_with_public_meetings, upcoming_public_meetings)
@@ -15,18 +16,10 @@ bp = Blueprint("events_public", __name__, url_prefix="/events")
 # not be stored (too long, control characters such as NUL, which PostgreSQL refuses
 # in a query) is simply not there.
 MAX_SLUG_LENGTH = 120
-MAX_PAGE_DIGITS = 6
 
 
 def _plausible(value: str) -> bool:
     return 0 < len(value) <= MAX_SLUG_LENGTH and value.isprintable()
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
-        abort(404)
-    return int(raw)
 
 
 @bp.route("/")
@@ -37,7 +30,7 @@ def index():
         topic = topic_by_slug(topic_slug) if _plausible(topic_slug) else None
         if topic is None:
             abort(404)
-    past = past_public_meetings_page(_page_number(), topic=topic)
+    past = past_public_meetings_page(page_number(), topic=topic)
     if past is None:
         abort(404)
     upcoming = upcoming_public_meetings(topic=topic) if past.number == 1 else []

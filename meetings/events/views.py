@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
 from meetings.core.formatting import time_short
-from meetings.core.views import render_form
+from meetings.core.views import render_form, save_or_field_error
 from meetings.events.forms import AgendaItemForm, MeetingForm, TopicForm, local_time_message
 from meetings.events.models import AgendaItem, Meeting, Topic
 from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, apply_order,
@@ -25,27 +24,17 @@ bp = Blueprint("events", __name__, url_prefix="/manage/meetings")
 bp.before_request(require_organiser)
 
 
-# Ids in addresses beyond the database's integer range would make it raise, not miss.
-MAX_ID = 2**31 - 1
-
-
-def row_or_404(model, ident: int):
-    """``db.get_or_404`` for an id typed into the address bar: too large is 404 too."""
-    if not 0 < ident <= MAX_ID:
-        abort(404)
-    return db.get_or_404(model, ident)
-
-
 def get_meeting_or_404(meeting_id: int) -> Meeting:
     """The meeting with venue, topics and agenda loaded, or 404."""
-    meeting = get_meeting(meeting_id) if 0 < meeting_id <= MAX_ID else None
+    # The id converter only lets through ids a database column can hold.
+    meeting = get_meeting(meeting_id)
     if meeting is None:
         abort(404)
     return meeting
 
 
 def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
-    item = row_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     if item.meeting_id != meeting.id:
         abort(404)
     return item
@@ -70,18 +59,11 @@ def _meeting_form(**kwargs) -> MeetingForm:
 def _save(form: MeetingForm, meeting: Meeting | None):
     """Save a validated form; None (with the message at the slug) if the slug is taken."""
     data = form.result
+    taken = _("Another meeting already uses this address. Choose another one.")
     if data["slug"] and meeting_slug_taken(data["slug"], exclude_id=meeting.id if meeting else None):
-        form.slug.errors.append(_("Another meeting already uses this address. Choose another one."))
+        form.slug.errors.append(taken)
         return None
-    try:
-        saved = save_meeting(meeting, data)
-        db.session.commit()
-    except IntegrityError:
-        # Two organisers saving the same slug at the same moment: the database decides.
-        db.session.rollback()
-        form.slug.errors.append(_("Another meeting already uses this address. Choose another one."))
-        return None
-    return saved
+    return save_or_field_error(lambda: save_meeting(meeting, data), form.slug, taken)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -279,7 +261,7 @@ def topics():
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 def edit_topic(topic_id: int):
-    topic = row_or_404(Topic, topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     form = TopicForm(obj=topic)
     if form.validate_on_submit():
         if topic_name_taken(form.name.data, exclude_id=topic.id):
@@ -294,7 +276,7 @@ def edit_topic(topic_id: int):
 
 @bp.route("/topics/<int:topic_id>/delete", methods=["POST"])
 def remove_topic(topic_id: int):
-    topic = row_or_404(Topic, topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     name = topic.name
     delete_topic(topic)
     db.session.commit()

@@ -8,13 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from babel.dates import format_date
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser, safe_next
 from meetings.blog.services import create_followup_post, post_for_meeting
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.events.services import get_meeting
+from meetings.core.views import save_or_field_error
 from meetings.extensions import db
 from meetings.followup import services
 from meetings.followup.forms import ActionItemForm, AttendanceForm, DraftForm, WalkInForm, minutes_form
@@ -99,16 +99,12 @@ def walk_in(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = WalkInForm(organisations=list_organisations())
     if form.validate_on_submit():
+        listed = _("This person is already on the list: tick them as present instead.")
         if services.email_taken(meeting, form.email.data):
-            form.email.errors.append(_("This person is already on the list: tick them as present instead."))
+            form.email.errors.append(listed)
         else:
-            try:
-                person = services.add_walk_in(meeting, form.data)
-                db.session.commit()
-            except IntegrityError:  # the same address added by someone else a moment ago
-                db.session.rollback()
-                form.email.errors.append(_("This person is already on the list: tick them as present instead."))
-            else:
+            person = save_or_field_error(lambda: services.add_walk_in(meeting, form.data), form.email, listed)
+            if person is not None:
                 flash(_("%(name)s added and marked present.", name=person.name), "success")
                 return redirect(url_for("followup.attendance", meeting_id=meeting.id))
     return _attendance_page(meeting, walk_in_form=form)

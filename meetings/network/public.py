@@ -1,8 +1,6 @@
 """The public Network page: partner organisations that agreed to be shown, never contact data."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
@@ -14,15 +12,7 @@ bp = Blueprint("network_public", __name__, url_prefix="/network")
 SECTION_TITLES = {"NL": _l("Netherlands"), "DE": _l("Germany"), "OTHER": _l("Other countries")}
 
 
-def safe_website(url: str | None) -> str | None:
-    """The website if it is an http(s) address; anything else is not linked."""
-    if url and urlsplit(url).scheme.lower() in ("http", "https"):
-        return url
-    return None
-
-
 @bp.route("/")
 def index():
     return render_template("network/public.html", sections=public_organisations_by_country(),
-                           section_titles=SECTION_TITLES, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS,
-                           safe_website=safe_website)
+                           section_titles=SECTION_TITLES, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS)

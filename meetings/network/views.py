@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
-from meetings.core.views import render_form
+from meetings.core.views import render_form, save_or_field_error
 from meetings.extensions import db
 from meetings.network import services
 from meetings.network.forms import (COUNTRY_LABELS, KIND_LABELS, LANGUAGE_LABELS, ContactFilterForm, ContactForm,
@@ -23,22 +23,6 @@ CONTACTS_PER_PAGE = 50
 @bp.context_processor
 def labels() -> dict:
     return {"kind_labels": KIND_LABELS, "country_labels": COUNTRY_LABELS, "language_labels": LANGUAGE_LABELS}
-
-
-def save_or_field_error(save, field, message: str):
-    """Run ``save`` and commit once, returning what it saved.
-
-    If a unique constraint fires after all (two organisers saving the same name
-    at once), roll back, put ``message`` at ``field`` and return None.
-    """
-    try:
-        saved = save()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        field.errors.append(message)
-        return None
-    return saved
 
 
 # --- organisations -------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from meetings.auth.access import require_organiser
 from meetings.core.views import render_form
-from meetings.events.views import get_meeting_or_404, row_or_404
+from meetings.events.views import get_meeting_or_404
 from meetings.extensions import db
 from meetings.invitations.services import InvitationError, remove_invitee
 from meetings.invitations.views import error_text
@@ -56,7 +56,7 @@ def invitees(meeting_id: int):
 @bp.route("/<int:meeting_id>/invitees/<int:participant_id>/remove", methods=["POST"])
 def remove(meeting_id: int, participant_id: int):
     meeting = get_meeting_or_404(meeting_id)
-    participant = row_or_404(Participant, participant_id)
+    participant = db.get_or_404(Participant, participant_id)
     if participant.meeting_id != meeting.id or participant.kind != "invitee":
         abort(404)
     name = participant.name or participant.email

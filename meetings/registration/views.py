@@ -13,7 +13,7 @@ from meetings.core.formatting import datetime_short
 from meetings.core.views import render_form
 from meetings.events.models import Meeting
 from meetings.events.public import get_visible_meeting_or_404
-from meetings.events.views import get_meeting_or_404, row_or_404
+from meetings.events.views import get_meeting_or_404
 from meetings.extensions import db, limiter
 from meetings.invitations.services import InvitationError, remove_invitee
 from meetings.participants.models import Participant
@@ -250,7 +250,7 @@ def cancel(token: str):
 
 def _of_meeting_or_404(model, meeting: Meeting, ident: int):
     """A participant or question of this meeting; another meeting's is a 404 like a missing one."""
-    row = row_or_404(model, ident)
+    row = db.get_or_404(model, ident)
     if row.meeting_id != meeting.id:
         abort(404)
     return row

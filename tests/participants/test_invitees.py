@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from meetings.extensions import db
 from meetings.participants.models import Participant
 from meetings.participants.services import contacts_for, invite_contacts
 from tests.factories import make_contact, make_group, make_meeting, make_organisation, make_participant
-from tests.helpers import post_form, text_of
+from tests.helpers import count_queries, post_form, text_of
 
 
 def url(meeting) -> str:
@@ -140,17 +140,9 @@ def test_invitee_of_another_meeting_cannot_be_removed_here(organiser_client, net
     assert len(invitees_of(other)) == 1
 
 
-def count_queries(client, path) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+def queries_for(client, path) -> int:
+    with count_queries() as statements:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
 
 
@@ -160,11 +152,11 @@ def test_invitee_pages_use_a_constant_number_of_queries(organiser_client):
         organisation = make_organisation()
         for _ in range(n):
             make_participant(meeting, make_contact(organisation=organisation))
-    count_queries(organiser_client, url(small))  # the first request loads things once per app
-    assert count_queries(organiser_client, url(small)) == count_queries(organiser_client, url(large))
-    assert count_queries(organiser_client, f"/manage/meetings/{small.id}") == \
-        count_queries(organiser_client, f"/manage/meetings/{large.id}")
-    assert count_queries(organiser_client, "/manage/meetings/") <= 12
+    queries_for(organiser_client, url(small))  # the first request loads things once per app
+    assert queries_for(organiser_client, url(small)) == queries_for(organiser_client, url(large))
+    assert queries_for(organiser_client, f"/manage/meetings/{small.id}") == \
+        queries_for(organiser_client, f"/manage/meetings/{large.id}")
+    assert queries_for(organiser_client, "/manage/meetings/") <= 12
 
 
 def test_out_of_range_invitee_id_is_404(organiser_client):
