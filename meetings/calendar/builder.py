@@ -8,8 +8,9 @@ Layered as three steps, each adding what its use needs:
 2. ``calendar`` around events: PRODID, VERSION, the VTIMEZONEs the events use
    (once each), METHOD only for iTIP messages, and for feeds NAME and refresh
    hints; ``download`` and ``feed`` return its bytes;
-3. ``invitation``: METHOD REQUEST or CANCEL, with the organiser and the one
-   participant as the only ATTENDEE, and their personal answer link.
+3. ``Invitation``: METHOD REQUEST or CANCEL, with the organiser and the one
+   participant as the only ATTENDEE, and their personal answer link; the part
+   all participants share is built once, the person's own lines per message.
 
 The builder reads meeting and participant objects (their attributes only) and
 never queries or imports a capability, so every caller gets the same bytes.
@@ -19,6 +20,7 @@ labels) is translated into the reader's language.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -28,6 +30,7 @@ from babel import Locale, UnknownLocaleError
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress, vCategory, vDuration, vText
+from icalendar.parser.content_line import Contentline
 
 from meetings.calendar.timezones import vtimezone
 from meetings.core.timezones import get_zone
@@ -52,6 +55,11 @@ PARTSTAT_BY_STATUS = {
 }
 METHODS = ("REQUEST", "CANCEL")
 
+# Stand-ins for a participant's own values while the part all participants share is built:
+# random per process, so no text a person enters can look like one.
+_MARK = f"x{secrets.token_hex(8)}"
+_LINK_MARK = f"https://{_MARK}.invalid/answer"
+_MAILBOX_MARK = f"{_MARK}@{_MARK}.invalid"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -70,6 +78,26 @@ class Text(vText):
         escaped = (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
                    .replace("\n", "\\n"))
         return escaped.encode(self.encoding)
+
+
+def fold(line: str) -> bytes:
+    """A content line folded exactly as icalendar folds it (RFC 5545 3.1), only faster:
+    at most 74 octets before each fold, never inside a UTF-8 sequence, and a backslash
+    or caret that would end a folded line starts the next one instead."""
+    data = line.encode("utf-8")
+    if len(data) <= 74:
+        return data
+    chunks, start = [], 0
+    while len(data) - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:
+            end -= 1
+        if data[end - 1] in b"\\^" and end - 1 > start:
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    chunks.append(data[start:])
+    return b"\r\n ".join(chunks)
 
 
 def plain(text: str | None) -> str:
@@ -112,6 +140,21 @@ def _address(person: Person) -> vCalAddress:
         # icalendar quotes the value and writes " as ^' (RFC 6868) when needed.
         address.params["CN"] = name
     return address
+
+
+def _attendee_address(attendee: Person) -> vCalAddress:
+    address = _address(attendee)
+    address.params["CUTYPE"] = "INDIVIDUAL"
+    address.params["ROLE"] = attendee.role
+    address.params["PARTSTAT"] = attendee.partstat
+    if attendee.rsvp:
+        address.params["RSVP"] = "TRUE"
+    return address
+
+
+def _attendee_line(attendee: Person) -> Contentline:
+    address = _attendee_address(attendee)
+    return Contentline.from_parts("ATTENDEE", address.params, address)
 
 
 def _clock(value: datetime | time | None) -> str:
@@ -240,13 +283,7 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
             raise ValueError("include_organizer needs an organizer")
         event.add("organizer", _address(organizer))
     if attendee is not None:
-        address = _address(attendee)
-        address.params["CUTYPE"] = "INDIVIDUAL"
-        address.params["ROLE"] = attendee.role
-        address.params["PARTSTAT"] = attendee.partstat
-        if attendee.rsvp:
-            address.params["RSVP"] = "TRUE"
-        event.add("attendee", address)
+        event.add("attendee", _attendee_address(attendee))
     if alarm_minutes:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -354,32 +391,75 @@ def personal_feed(events: Iterable[Event], *, name: str, uid: str) -> bytes:
     return calendar(list(events), name=name, uid=uid, refresh=REFRESH).to_ical()
 
 
-def invitation(meeting, participant, *, method: str, organizer_email: str, organizer_name: str | None,
-               base_url: str, rsvp_url: str, stamp: datetime | None = None, sequence: int | None = None,
-               agenda=None, language: str | None = None, message: str | None = None) -> bytes:
-    """An iTIP REQUEST or CANCEL for one participant (RFC 5546, sent by iMIP).
+class Invitation:
+    """iTIP REQUESTs or CANCELs of one meeting to many participants (RFC 5546, sent by iMIP).
 
-    The participant is the only ATTENDEE, with PARTSTAT from their answer and
-    RSVP=TRUE; the organiser's mailbox must reach a person or the app, since
+    Everything the participants share (the zone, times, agenda, location, the
+    organiser, DTSTAMP) is built and folded once; :meth:`for_participant` adds
+    the lines that are the person's own: their ATTENDEE line (the only one, with
+    PARTSTAT from their answer and RSVP=TRUE) and the lines that carry their
+    personal answer link (the description, and the URL of a meeting that has no
+    public page). The organiser's mailbox must reach a person or the app, since
     calendar replies go there. DTSTAMP is now unless ``stamp`` is given;
     ``message`` (e.g. the organiser's note on an update) opens the description.
     """
-    if method not in METHODS:
-        raise ValueError(f"unsupported METHOD {method!r}")
+
+    def __init__(self, meeting, *, method: str, organizer_email: str, organizer_name: str | None,
+                 base_url: str, language: str, stamp: datetime | None = None, sequence: int | None = None,
+                 agenda=None, message: str | None = None):
+        if method not in METHODS:
+            raise ValueError(f"unsupported METHOD {method!r}")
+        with force_locale(language):
+            answer_link = _("Your answer: %(url)s", url=_LINK_MARK)
+        description = plain(meeting.description)
+        if message:
+            description = "\n\n".join(p for p in (plain(message).strip(), description.strip()) if p)
+        event = meeting_event(
+            meeting, base_url=base_url, language=language, description_text=description,
+            include_organizer=True, organizer=Person(email=organizer_email, name=organizer_name),
+            attendee=Person(email=_MAILBOX_MARK),
+            # iTIP allows only TENTATIVE or CONFIRMED in a REQUEST: one written after the
+            # meeting was cancelled (and followed by the CANCEL) must not say otherwise.
+            status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+            stamp=stamp or datetime.now(timezone.utc), sequence=sequence, agenda=agenda,
+            url=None if meeting.is_public else _LINK_MARK, links=[answer_link])
+        # Runs of shared lines, already folded, between the person's own (unfolded) lines.
+        self._pieces: list[bytes | Contentline] = []
+        shared: list[bytes] = []
+        for line in calendar([event], method=method).content_lines():
+            if not line:
+                continue
+            if line.startswith("ATTENDEE") or _LINK_MARK in line:
+                self._pieces.append(b"".join(shared))
+                self._pieces.append(line)
+                shared = []
+            else:
+                shared.append(fold(line) + b"\r\n")
+        self._pieces.append(b"".join(shared))
+
+    def for_participant(self, participant, rsvp_url: str) -> bytes:
+        """The calendar for one participant, whose answer page is ``rsvp_url``."""
+        link = str(Text(rsvp_url).to_ical(), "utf-8")
+        out = []
+        for piece in self._pieces:
+            if isinstance(piece, bytes):
+                out.append(piece)
+                continue
+            if piece.startswith("ATTENDEE"):
+                line = _attendee_line(Person(email=participant.email, name=participant.name,
+                                             partstat=PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION")))
+            else:
+                # URL holds the address as it is; TEXT values hold it escaped.
+                line = Contentline(piece.replace(_LINK_MARK, rsvp_url if piece.startswith("URL") else link))
+            out.append(fold(line) + b"\r\n")
+        return b"".join(out)
+
+
+def invitation(meeting, participant, *, method: str, organizer_email: str, organizer_name: str | None,
+               base_url: str, rsvp_url: str, stamp: datetime | None = None, sequence: int | None = None,
+               agenda=None, language: str | None = None, message: str | None = None) -> bytes:
+    """An iTIP REQUEST or CANCEL for one participant: an :class:`Invitation` of one."""
     language = language or getattr(participant, "language", None) or "en"
-    with force_locale(language):
-        answer_link = _("Your answer: %(url)s", url=rsvp_url)
-    description = plain(meeting.description)
-    if message:
-        description = "\n\n".join(p for p in (plain(message).strip(), description.strip()) if p)
-    attendee = Person(email=participant.email, name=participant.name,
-                      partstat=PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION"))
-    event = meeting_event(
-        meeting, base_url=base_url, language=language, description_text=description,
-        include_organizer=True, organizer=Person(email=organizer_email, name=organizer_name),
-        # iTIP allows only TENTATIVE or CONFIRMED in a REQUEST: one written after the
-        # meeting was cancelled (and followed by the CANCEL) must not say otherwise.
-        attendee=attendee, status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
-        stamp=stamp or datetime.now(timezone.utc), sequence=sequence, agenda=agenda,
-        url=None if meeting.is_public else rsvp_url, links=[answer_link])
-    return calendar([event], method=method).to_ical()
+    return Invitation(meeting, method=method, organizer_email=organizer_email, organizer_name=organizer_name,
+                      base_url=base_url, language=language, stamp=stamp, sequence=sequence, agenda=agenda,
+                      message=message).for_participant(participant, rsvp_url)

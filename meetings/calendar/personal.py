@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,10 +43,21 @@ def new_feed_token() -> str:
 def ensure_feed_token(contact: Contact) -> str | None:
     """The contact's feed token, made now (and flushed) on first need; None if the feed
     was switched off (only an explicit ``renew_feed_token`` turns it back on)."""
-    if not contact.feed_token and contact.feed_revoked_at is None:
-        contact.feed_token = new_feed_token()
-        db.session.flush()
+    ensure_feed_tokens([contact])
     return contact.feed_token
+
+
+def ensure_feed_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
+    """The feed addresses of many contacts by contact id, their tokens made as
+    :func:`ensure_feed_token` makes them, in one flush; switched-off feeds are left out."""
+    contacts, made = list(contacts), False
+    for contact in contacts:
+        if not contact.feed_token and contact.feed_revoked_at is None:
+            contact.feed_token, made = new_feed_token(), True
+    if made:
+        db.session.flush()
+    return {contact.id: absolute_url("calendar.personal_feed", token=contact.feed_token)
+            for contact in contacts if contact.feed_token}
 
 
 def feed_url(contact: Contact) -> str | None:

@@ -9,20 +9,25 @@ builder) is written by :func:`prepare` when the outbox delivers or shows them.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from meetings.calendar.builder import invitation as invitation_ics
+from meetings.calendar import personal
+from meetings.calendar.builder import Invitation
 from meetings.core.routing import absolute_url
+from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
+from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
 from meetings.mail.outbox import Content, Recipient, queue_later
 from meetings.participants.models import Participant
@@ -88,15 +93,22 @@ def send_cancellations(participants: list[Participant], meeting: Meeting, note: 
 def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
     """Write the invitation emails queued by the functions above, each in its recipient's language.
 
-    Participants, meetings, venues and agendas are loaded once for the whole batch,
-    and each meeting's schedule is computed once.
+    Participants, their contacts, meetings, venues and agendas are loaded once for
+    the whole batch, missing personal feed addresses made in one flush, and each
+    letter (see :class:`_Letter`) written once for everyone it goes to alike.
     """
     ids = {m.participant_id for m in messages if m.participant_id is not None}
     people = {p.id: p for p in db.session.scalars(
         select(Participant).where(Participant.id.in_(ids))
-        .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
-                 selectinload(Participant.meeting).selectinload(Meeting.agenda_items)))}
+        .options(selectinload(Participant.contact),
+                 selectinload(Participant.meeting).selectinload(Meeting.venue),
+                 selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
+                 selectinload(Participant.meeting).selectinload(Meeting.topics)))}
+    feeds = personal.ensure_feed_tokens([p.contact for p in people.values() if p.contact is not None])
     schedules: dict[int, list] = {}
+    # Kept for the app context (a delivery run prepares batch after batch of one sending).
+    letters: dict[tuple, _Letter] = g.setdefault("invitation_letters", {})
+    stamp = utcnow()
     contents: dict[int, Content | str] = {}
     for message in messages:
         participant = people.get(message.participant_id)
@@ -107,28 +119,69 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
         if meeting.id not in schedules:
             schedules[meeting.id] = agenda_schedule(meeting)
         args = json.loads(message.prepare_args or "{}")
-        contents[message.id] = _content(participant, KINDS[message.kind], message.kind, schedules[meeting.id],
-                                        sequence=args.get("sequence", meeting.sequence), note=args.get("note"))
+        language = participant.language or meeting.language or "en"
+        feed = feeds.get(participant.contact_id)
+        key = (meeting.uid, meeting.updated_at, message.kind, language, args.get("sequence", meeting.sequence), args.get("note"),
+               participant.kind, participant.status, feed is not None)
+        letter = letters.get(key)
+        if letter is None:
+            letter = letters[key] = _Letter(meeting, message.kind, language, schedules[meeting.id],
+                                            sequence=key[4], note=key[5], shape=participant, feed=feed is not None,
+                                            stamp=stamp)
+        contents[message.id] = letter.to(participant, feed)
     return contents
 
 
-def _content(participant: Participant, kind: Kind, name: str, schedule, *, sequence: int,
-             note: str | None) -> Content:
-    meeting = participant.meeting
-    language = participant.language or meeting.language or "en"
-    config = current_app.config
-    link = rsvp_url(participant)
-    with force_locale(language):
-        context = dict(meeting=meeting, participant=participant, rsvp_url=link, note=note,
-                       schedule=schedule, language=language, kind=name,
-                       meeting_url=absolute_url("events_public.detail", slug=meeting.slug)
-                       if meeting.is_public else None)
-        subject = kind.subject(meeting.title)
-        text_body = render_template(f"emails/{kind.template}.txt", **context)
-        html_body = render_template(f"emails/{kind.template}.html", **context)
-        ics = invitation_ics(meeting, participant, method=kind.method,
-                             organizer_email=config["ORGANIZER_EMAIL"], organizer_name=config.get("ORGANIZER_NAME"),
-                             base_url=config["BASE_URL"], rsvp_url=link, sequence=sequence, agenda=schedule,
-                             language=language, message=note)
-    return Content(subject=subject, text_body=text_body, html_body=html_body, ics=ics.decode("utf-8"),
-                   ics_method=kind.method)
+class _StandIn:
+    """A participant as the templates see them while a letter is written for all alike:
+    their kind and answer are real, their name, address and links are marks that
+    :meth:`_Letter.to` replaces. (Templates greet with ``participant.name or participant.email``.)"""
+
+    def __init__(self, shape: Participant):
+        self.kind, self.status = shape.kind, shape.status
+        self.name, self.email = _NAME, _EMAIL
+
+
+# Random per process, so nothing a person types can look like one.
+_MARK = secrets.token_hex(8)
+_NAME, _EMAIL, _LINK, _FEED = (f"x{_MARK}{what}" for what in ("name", "email", "link", "feed"))
+
+
+class _Letter:
+    """One kind of email about one meeting in one language, to everyone in the same position
+    (invitee or registrant, their answer, whether they have a personal feed).
+
+    The templates, the CSS inlining and the calendar's shared part run once; each
+    recipient's email then only receives their own name, address and links
+    (HTML-escaped in the HTML part) and their own calendar lines.
+    """
+
+    def __init__(self, meeting: Meeting, name: str, language: str, schedule, *, sequence: int, note: str | None,
+                 shape: Participant, feed: bool, stamp):
+        kind = KINDS[name]
+        config = current_app.config
+        with force_locale(language):
+            context = dict(meeting=meeting, participant=_StandIn(shape), rsvp_url=_LINK, note=note,
+                           schedule=schedule, language=language, kind=name, feed_url=_FEED if feed else None,
+                           meeting_url=absolute_url("events_public.detail", slug=meeting.slug)
+                           if meeting.is_public else None)
+            self.subject = kind.subject(meeting.title)
+            self.text = render_template(f"emails/{kind.template}.txt", **context)
+            self.html = inline_css(render_template(f"emails/{kind.template}.html", **context))
+        self.method = kind.method
+        self.calendar = Invitation(meeting, method=kind.method, organizer_email=config["ORGANIZER_EMAIL"],
+                                   organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
+                                   language=language, stamp=stamp, sequence=sequence, agenda=schedule,
+                                   message=note)
+
+    def to(self, participant: Participant, feed: str | None) -> Content:
+        """The letter for one participant, whose personal feed is at ``feed``."""
+        link = rsvp_url(participant)
+        values = {_NAME: participant.name or participant.email, _EMAIL: participant.email, _LINK: link,
+                  _FEED: feed or ""}
+        text, html = self.text, self.html
+        for mark, value in values.items():
+            text = text.replace(mark, value)
+            html = html.replace(mark, escape(value))
+        return Content(subject=self.subject, text_body=text, html_body=html,
+                       ics=self.calendar.for_participant(participant, link).decode("utf-8"), ics_method=self.method)

@@ -15,9 +15,10 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
-from flask_mail import BadHeaderError, Connection
+from flask_mail import BadHeaderError, Connection, email_dispatched
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from meetings.core.types import utcnow
@@ -108,29 +109,67 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
     A connection failure postpones the batch it hit and ends the run; so does
     ``stop`` being set (checked between batches). Raises
     :class:`NoMailServer` when MAIL_SERVER is not set (nothing is touched then).
+
+    While one batch travels over SMTP (in a thread of its own, which only talks
+    SMTP), this thread claims and writes the next one; outcomes are recorded here.
     """
     if not current_app.config.get("MAIL_SERVER"):
         raise NoMailServer("MAIL_SERVER is not configured: messages stay in the outbox")
+    app = current_app._get_current_object()
     report = DeliveryReport()
     release_stale_claims()
-    while (limit is None or report.attempted < limit) and not (stop and stop.is_set()):
-        size = batch_size if limit is None else min(batch_size, limit - report.attempted)
-        # Sent and failed messages leave the queue; only those postponed in this run could come back.
-        claimed = claim(size, ids=ids, include_not_due=include_not_due,
-                        exclude=set(report.postponed) if include_not_due else None)
-        if not claimed:
-            break
-        claimed = _prepared(claimed, report)
-        send_batch(claimed, report)
-        if report.connection_error:
-            break
+    claimed_count = 0
+    sending: _Batch | None = None
+    try:
+        while True:
+            batch = None
+            if (limit is None or claimed_count < limit) and not (stop and stop.is_set()):
+                size = batch_size if limit is None else min(batch_size, limit - claimed_count)
+                batch = _next_batch(size, report, ids=ids, include_not_due=include_not_due)
+                claimed_count += len(batch.items) if batch else 0
+            if sending is not None:
+                sending.finish()
+                sending = None
+            if batch is not None and report.connection_error:
+                batch.release()  # claimed while the server went away: untouched, for the next run
+                batch = None
+            if batch is None:
+                break
+            sending = batch.start(app)
+    finally:
+        if sending is not None:
+            sending.finish()
     return report
 
 
-def _prepared(claimed: list[int], report: DeliveryReport) -> list[int]:
-    """Write the content of claimed messages queued without it; those that cannot be written fail."""
-    failed = prepare(claimed)
+def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None,
+                include_not_due: bool) -> "_Batch | None":
+    """Claim up to ``size`` messages, write their content and their bytes, and commit, all in one
+    transaction; None when nothing is due."""
+    # Sent and failed messages leave the queue; only those postponed in this run could come back.
+    claimed = claim(size, ids=ids, include_not_due=include_not_due,
+                    exclude=set(report.postponed) if include_not_due else None, commit=False)
+    if not claimed:
+        db.session.commit()
+        return None
+    claimed = _prepared(claimed, report)
+    rows = db.session.execute(select(*_CONTENT).where(OutboxMessage.id.in_(claimed))
+                              .order_by(OutboxMessage.id)).all()
     db.session.commit()
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER")
+    items: list[tuple[Any, OutboxMail | Exception]] = []
+    for row in rows:
+        try:
+            items.append((row, OutboxMail.from_content(row, sender=sender)))
+        except Exception as exc:  # noqa: BLE001 - recorded on the row like a sending failure
+            items.append((row, exc))
+    return _Batch(items, report)
+
+
+def _prepared(claimed: list[int], report: DeliveryReport) -> list[int]:
+    """Write the content of claimed messages queued without it; those that cannot be written fail.
+    Flushes; the caller commits."""
+    failed = prepare(claimed)
     for message_id, error in db.session.execute(
             select(OutboxMessage.id, OutboxMessage.last_error).where(OutboxMessage.id.in_(failed))):
         report.failed += 1
@@ -150,8 +189,9 @@ def _due_filter(now: datetime, ids: list[int] | None, include_not_due: bool, exc
 
 
 def claim(batch_size: int, *, ids: list[int] | None = None, include_not_due: bool = False,
-          exclude: set[int] | None = None) -> list[int]:
-    """Mark up to ``batch_size`` due messages as ``sending`` for this worker and commit; returns their ids.
+          exclude: set[int] | None = None, commit: bool = True) -> list[int]:
+    """Mark up to ``batch_size`` due messages as ``sending`` for this worker and commit
+    (unless ``commit`` is false: the caller then commits before sending); returns their ids.
 
     PostgreSQL: one UPDATE over ``SELECT ... FOR UPDATE SKIP LOCKED``, so parallel
     workers take disjoint batches without waiting. SQLite (one writer at a time):
@@ -178,7 +218,8 @@ def claim(batch_size: int, *, ids: list[int] | None = None, include_not_due: boo
             .values(status=SENDING, claimed_at=now).returning(OutboxMessage.id)
             .execution_options(synchronize_session=False))
         claimed = sorted(result.scalars()) if candidates else []
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return claimed
 
 
@@ -293,59 +334,108 @@ def _breaks_connection(exc: BaseException) -> bool:
 
 
 def _send(connection: Connection, mail: OutboxMail) -> None:
-    if "SMTPUTF8" in mail.mail_options and connection.host is not None:
-        # Flask-Mail's address clean-up is ASCII only; an SMTPUTF8 address goes to smtplib as is.
+    """What Flask-Mail's ``Connection.send`` does, without cleaning up the addresses again:
+    they were checked when the message was written, and an SMTPUTF8 address, which its
+    ASCII-only clean-up would spoil, goes to smtplib as it is."""
+    if connection.host is not None:
         connection.host.sendmail(mail.sender, mail.recipients, mail.as_bytes(), mail.mail_options)
-    else:
-        connection.send(mail, envelope_from=mail.sender)
+    email_dispatched.send(current_app._get_current_object(), message=mail)
 
 
-def send_batch(ids: list[int], report: DeliveryReport) -> None:
-    """Send the claimed messages ``ids`` over one SMTP connection and record each outcome."""
-    rows = db.session.execute(select(*_CONTENT).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
-    db.session.commit()
-    sender = current_app.config.get("MAIL_DEFAULT_SENDER")
-    outcomes = _Outcomes(report)
-    connection = connect()
-    try:
-        connection.__enter__()
-    except (OSError, smtplib.SMTPException) as exc:
-        error = _describe(exc)
-        report.connection_error = error
-        for row in rows:
-            outcomes.postpone(row, error)
-        outcomes.write()
-        log.warning("Mail server unreachable, %d message(s) postponed: %s", len(rows), error)
-        return
-    report.connections += 1
-    try:
-        for position, row in enumerate(rows):
+class _Batch:
+    """Claimed messages, written and committed, sent over one SMTP connection by a thread
+    that does nothing else: it collects each outcome, :meth:`finish` records them."""
+
+    def __init__(self, items: list[tuple[Any, OutboxMail | Exception]], report: DeliveryReport):
+        self.items = items
+        self.report = report
+        self.results: list[tuple[str, Any, str | None]] = []
+        self.connection_error: str | None = None
+        self.connected = False
+        self.thread: threading.Thread | None = None
+
+    def start(self, app: Flask) -> "_Batch":
+        self.thread = threading.Thread(target=self._run, args=(app,), name="mail-batch", daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self, app: Flask) -> None:
+        with app.app_context():
             try:
-                _send(connection, OutboxMail.from_content(row, sender=sender))
-            except Exception as exc:  # noqa: BLE001 - every outcome is recorded on the row
-                error = _describe(exc)
-                if _breaks_connection(exc):
-                    report.connection_error = error
-                    for rest in rows[position:]:
-                        outcomes.postpone(rest, error)
-                    log.warning("Mail connection lost, %d message(s) postponed: %s", len(rows) - position, error)
-                    return
-                if _is_permanent(exc):
-                    outcomes.fail(row, error)
-                elif isinstance(exc, smtplib.SMTPException):
-                    outcomes.postpone(row, error)
-                else:
-                    # A bug, not a mail problem: keep the message for a person to look at.
-                    log.exception("Could not send message %s", row.id)
-                    outcomes.fail(row, error)
-            else:
-                outcomes.sent(row)
-    finally:
-        outcomes.write()
+                self._send()
+            except BaseException as exc:  # noqa: BLE001 - whatever was not sent waits for the next run
+                self._postpone_rest(_describe(exc))
+                log.exception("Mail delivery stopped")
+
+    def _postpone_rest(self, error: str) -> None:
+        done = {id(row) for _, row, _ in self.results}
+        self.results.extend(("postpone", row, error) for row, _ in self.items if id(row) not in done)
+
+    def _send(self) -> None:
+        connection = connect()
         try:
-            connection.__exit__(None, None, None)
-        except (OSError, smtplib.SMTPException):
-            pass  # the messages are recorded; a failing QUIT changes nothing
+            connection.__enter__()
+        except (OSError, smtplib.SMTPException) as exc:
+            self.connection_error = _describe(exc)
+            self._postpone_rest(self.connection_error)
+            log.warning("Mail server unreachable, %d message(s) postponed: %s", len(self.items),
+                        self.connection_error)
+            return
+        self.connected = True
+        try:
+            for row, mail in self.items:
+                try:
+                    if isinstance(mail, Exception):
+                        raise mail
+                    _send(connection, mail)
+                except Exception as exc:  # noqa: BLE001 - every outcome is recorded on the row
+                    error = _describe(exc)
+                    if _breaks_connection(exc):
+                        self.connection_error = error
+                        self._postpone_rest(error)
+                        log.warning("Mail connection lost, %d message(s) postponed: %s",
+                                    len(self.items) - len(self.results), error)
+                        return
+                    if _is_permanent(exc):
+                        self.results.append(("fail", row, error))
+                    elif isinstance(exc, smtplib.SMTPException):
+                        self.results.append(("postpone", row, error))
+                    else:
+                        # A bug, not a mail problem: keep the message for a person to look at.
+                        log.error("Could not send message %s", row.id, exc_info=exc)
+                        self.results.append(("fail", row, error))
+                else:
+                    self.results.append(("sent", row, None))
+        finally:
+            try:
+                connection.__exit__(None, None, None)
+            except (OSError, smtplib.SMTPException):
+                pass  # the messages are recorded; a failing QUIT changes nothing
+
+    def finish(self) -> None:
+        """Wait for the thread, then record every outcome (in this thread's session)."""
+        if self.thread is not None:
+            self.thread.join()
+        outcomes = _Outcomes(self.report)
+        try:
+            for kind, row, error in self.results:
+                if kind == "sent":
+                    outcomes.sent(row)
+                else:
+                    getattr(outcomes, kind)(row, error)
+        finally:
+            outcomes.write()
+        self.report.connections += self.connected
+        if self.connection_error:
+            self.report.connection_error = self.connection_error
+
+    def release(self) -> None:
+        """Give the claimed messages back untouched: they were never tried."""
+        table = OutboxMessage.__table__
+        db.session.execute(table.update().where(table.c.id.in_([row.id for row, _ in self.items]),
+                                                table.c.status == SENDING)
+                           .values(status=QUEUED, claimed_at=None))
+        db.session.commit()
 
 
 # --- in-process background delivery -----------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from meetings.auth.access import require_organiser
 from meetings.extensions import db
-from meetings.mail.message import ATTACHMENT_NAME, build_mime
+from meetings.mail.message import ATTACHMENT_NAME, message_bytes
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, STATUSES, OutboxMessage
 from meetings.mail.outbox import delivery_mode, init_outbox, prepare, release_all_queued, retry_now, status_counts
 
@@ -90,9 +90,9 @@ def eml(message_id: int):
     message = _message_or_404(message_id)
     if not message.is_prepared:
         abort(404)
-    mime = build_mime(message, sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
-                      date=message.sent_at or message.created_at)
-    return Response(mime.as_bytes(), content_type="message/rfc822", headers={
+    data = message_bytes(message, sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
+                         date=message.sent_at or message.created_at)
+    return Response(data, content_type="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="message-{message.id}.eml"',
         "Cache-Control": "private, no-store"})
 

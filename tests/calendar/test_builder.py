@@ -354,3 +354,63 @@ def test_addresses_with_line_breaks_are_refused(bare_app, email):
 def test_only_request_and_cancel(bare_app):
     with pytest.raises(ValueError):
         invitation(meeting(), method="PUBLISH")
+
+
+PEOPLE = [
+    Participant(),
+    Participant(email="anna.mueller@example.de", name=NASTY, status="accepted", language="de"),
+    Participant(email="x@example.nl", name='Dr. "Quoted", Name; with ^ caret ' + "ü" * 60, status="declined"),
+    Participant(email="no-name@example.org", name=None, status="tentative"),
+]
+
+
+def _alone(m, person, *, method, rsvp_url, stamp, message=None, sequence=None):
+    """The calendar of one participant built directly, as the Invitation of many must reproduce it."""
+    with builder.force_locale("en"):
+        answer = builder._("Your answer: %(url)s", url=rsvp_url)
+    description = builder.plain(m.description)
+    if message:
+        description = f"{message}\n\n{description}"
+    event = builder.meeting_event(
+        m, base_url=BASE, language="en", description_text=description, include_organizer=True,
+        organizer=builder.Person(email="cluster@meetings.test", name="Cluster office"),
+        attendee=builder.Person(email=person.email, name=person.name,
+                                partstat=builder.PARTSTAT_BY_STATUS[person.status]),
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED", stamp=stamp, sequence=sequence,
+        url=None if m.is_public else rsvp_url, links=[answer])
+    return builder.calendar([event], method=method).to_ical()
+
+
+@pytest.mark.parametrize("visibility", ["public", "invitation"])
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_one_invitation_for_many_gives_each_the_bytes_written_for_them_alone(bare_app, validated, visibility,
+                                                                            method):
+    m = meeting(visibility=visibility, description=NASTY,
+                agenda_items=[AgendaItem(position=0, title=NASTY, presenter="Anna Müller", start_time=time(9))])
+    stamp = datetime(2030, 3, 1, 10, 0, 5, tzinfo=timezone.utc)
+    shared = builder.Invitation(m, method=method, organizer_email="cluster@meetings.test",
+                                organizer_name="Cluster office", base_url=BASE, language="en", stamp=stamp,
+                                sequence=4, message="Room 2; bring, your \\ badge")
+    for number, person in enumerate(PEOPLE):
+        # An odd base address too: its commas and semicolons are escaped in TEXT, kept in URL.
+        rsvp_url = f"{BASE}/rsvp/token-{number}" if number % 2 else f"{BASE}/a,b;c/rsvp/token-{number}"
+        data = shared.for_participant(person, rsvp_url)
+        assert data == _alone(m, person, method=method, rsvp_url=rsvp_url, stamp=stamp, sequence=4,
+                              message="Room 2; bring, your \\ badge")
+        assert builder._MARK not in data.decode()
+        event = validated(data)["events"][0]
+        assert person.email in str(event)
+
+
+def test_fold_gives_icalendars_bytes():
+    import random
+
+    from icalendar.parser.content_line import Contentline
+
+    pieces = ["a", "Z", " ", "\\", "^", "\\,", "ü", "€", "😀", "مر", ";", ":"]
+    generator = random.Random(5545)
+    for length in list(range(60, 90)) + [150, 151, 152, 300, 1000]:
+        for _ in range(20):
+            line = "DESCRIPTION:" + "".join(generator.choice(pieces) for _ in range(length))
+            assert builder.fold(line) == Contentline(line).to_ical(), line
+    assert builder.fold("SUMMARY:short") == b"SUMMARY:short"

@@ -111,3 +111,37 @@ def test_update_and_cancel_pass_the_parsers(manual_app, smtp_server, invited, va
     assert sequences == [0, 1]
     assert {e["sequence"] for e in by_method["CANCEL"]} == {2}
     assert {e["status"] for e in by_method["CANCEL"]} == {"CANCELLED"}
+
+
+def test_people_sharing_one_letter_each_get_only_their_own_name_and_links(manual_app, smtp_server, validated):
+    # Same meeting, kind, language and answer: the letter is written once and each
+    # email then carries only its recipient's name, address, answer link and feed.
+    meeting = make_meeting(title="Core Team meeting", visibility="invitation")
+    people = [make_participant(meeting, make_contact(name=name, email=email, language="en"))
+              for name, email in (('<b>Anna</b> & "Co"', "anna@example.org"), ("Ben O'Neil", "ben@example.org"),
+                                  ("Chloé Ünal", "chloe@example.org"))]
+    services.send_invitations(meeting)
+    db.session.commit()
+    deliver_due()
+    received = {r.rcpt_tos[0]: r.message for r in smtp_server.recorder.wait_for(3)}
+    tokens = {p.email: p.token for p in people}
+    feeds = {p.email: p.contact.feed_token for p in people}
+    assert len(set(feeds.values())) == 3 and None not in feeds.values()
+    for person in people:
+        message = received[person.email]
+        alternative = message.get_payload()[0]
+        text, html = (alternative.get_payload()[n].get_content() for n in (0, 1))
+        data = alternative.get_payload()[2].get_payload(decode=True)
+        _, event = vevent(data)
+        for body in (text, html, data.decode()):
+            assert tokens[person.email] in body
+            for other in people:
+                if other is not person:
+                    assert tokens[other.email] not in body and feeds[other.email] not in body
+        assert f"Dear {person.name}," in text
+        assert feeds[person.email] in text and feeds[person.email] in html
+        assert person.name not in html or "<b>" not in person.name
+        assert str(event["ATTENDEE"]) == f"mailto:{person.email}" and event["ATTENDEE"].params["CN"] == person.name
+        assert validated(data)["events"][0]["url"].endswith(tokens[person.email])
+    html = received["anna@example.org"].get_payload()[0].get_payload()[1].get_content()
+    assert "Dear &lt;b&gt;Anna&lt;/b&gt; &amp; &#34;Co&#34;," in html

@@ -239,6 +239,32 @@ def test_connection_failure_backs_off_and_gives_up(app, closed_port, stop_backgr
     assert "ConnectionRefusedError" in row.last_error
 
 
+def test_batch_claimed_while_the_server_went_away_is_given_back_untried(app, closed_port, stop_background):
+    # The next batch is claimed and written while the first travels; when the first finds
+    # the server gone, the next one returns to the queue as it was: no attempt, no error.
+    use_mail_server(app, closed_port, MAIL_DELIVER_AFTER_COMMIT=False)
+    ids = [queue(to_email=f"p{n}@example.org").id for n in range(3)]
+    db.session.commit()
+    report = deliver_due(batch_size=1)
+    assert report.connection_error and report.retrying == 1 and report.attempted == 1
+    first, *rest = (fresh(i) for i in ids)
+    assert (first.status, first.attempts) == (QUEUED, 1)
+    for row in rest:
+        assert (row.status, row.attempts, row.last_error, row.claimed_at) == (QUEUED, 0, None, None)
+        assert row.next_attempt_at <= utcnow()
+
+
+def test_many_batches_each_message_once_in_order(manual_app, smtp_server):
+    # Batches are written while the one before travels: every message arrives once.
+    ids = [queue(to_email=f"p{n}@example.org").id for n in range(23)]
+    db.session.commit()
+    report = deliver_due(batch_size=5)
+    assert (report.sent, report.connections) == (23, 5)
+    received = smtp_server.recorder.wait_for(23)
+    assert [r.rcpt_tos[0] for r in received] == [f"p{n}@example.org" for n in range(23)]
+    assert {fresh(i).status for i in ids} == {SENT}
+
+
 def test_backoff_grows_and_is_capped():
     waits = [backoff(n) for n in range(1, 9)]
     assert waits == sorted(waits)
