@@ -25,7 +25,8 @@ from functools import cache
 from itertools import groupby
 
 from flask import Flask, current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, cast, event, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -127,8 +128,13 @@ def queue_later(kind: str, recipients: Iterable[Recipient]) -> list[int]:
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name
-    # A Core INSERT of all rows at once (executemany): no ORM objects for messages not yet written.
-    ids = list(db.session.connection().scalars(_insert_statement(dialect, ids_only=True), rows))
+    if dialect == "postgresql":
+        # One statement with one array per column, however many rows.
+        ids = list(db.session.connection().scalars(_unnest_insert(tuple(rows[0])),
+                                                   {f"a_{name}": [row[name] for row in rows] for name in rows[0]}))
+    else:
+        # A Core INSERT of all rows at once (executemany): no ORM objects for messages not yet written.
+        ids = list(db.session.connection().scalars(_insert_statement(dialect, ids_only=True), rows))
     _deliver_after_commit(db.session(), ids)
     return ids
 
@@ -217,6 +223,18 @@ def _insert_statement(dialect: str, ids_only: bool = False):
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return (insert(OutboxMessage.__table__ if ids_only else OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
             .returning(OutboxMessage.__table__.c.id if ids_only else OutboxMessage))
+
+
+@cache
+def _unnest_insert(columns: tuple[str, ...]):
+    """PostgreSQL: INSERT ... SELECT FROM unnest(one array per column), skipping known dedupe keys.
+    Built once per set of columns."""
+    table = OutboxMessage.__table__
+    arrays = [cast(bindparam(f"a_{name}", type_=ARRAY(table.c[name].type)), ARRAY(table.c[name].type))
+              for name in columns]
+    rows = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return (postgresql_insert(table).from_select(list(columns), select(*rows.c))
+            .on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id))
 
 
 def retry_now(message: OutboxMessage) -> bool:
