@@ -41,7 +41,7 @@ test: install js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o meetings/translations/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 -o meetings/translations/messages.pot --no-location --omit-header --sort-output .
 	$(BIN)/pybabel update -i meetings/translations/messages.pot -d meetings/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d meetings/translations -f
 

@@ -2,9 +2,11 @@
 
 Serves the app with gunicorn (2 sync workers) and measures, in the same run and
 with the same load generator, a bare Flask "hello world" (bench/_feeds_wsgi.py),
-/calendar.ics answered 304 (If-None-Match) and /calendar.ics answered in full:
+/calendar.ics answered 304 (If-None-Match), /calendar.ics answered 304 by date
+alone (If-Modified-Since, as Apple Calendar asks) and /calendar.ics answered in
+full (each worker builds it once per version, then serves the bytes it keeps):
 requests per second and median latency, each as a ratio to hello world. Then
-profiles building the full feed in-process and prints where its time goes.
+profiles building the full feed in-process (nothing kept) and prints where its time goes.
 ``BENCH_DATABASE_URL`` names a PostgreSQL server to run on (a scratch database is
 made there and dropped; default: a fresh SQLite file). The issue's target: the 304
 path at least 0.7 of hello world's requests per second.
@@ -30,7 +32,7 @@ AGENDA_ITEMS = 5
 WORKERS = 2
 CLIENTS = 2
 ROUNDS = 3
-SECONDS = {"hello": 3.0, "feed_304": 3.0, "feed_full": 6.0}
+SECONDS = {"hello": 3.0, "feed_304": 3.0, "feed_304_date": 3.0, "feed_full": 3.0}
 TARGET_304 = 0.7
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -152,7 +154,9 @@ class Gunicorn:
 
 
 def profile(app, runs: int = 3) -> dict:
-    """Build the full feed ``runs`` times under cProfile; the share of time in each part."""
+    """Build the full feed ``runs`` times under cProfile (the body cache emptied before each, so
+    it is built every time); the share of time in each part."""
+    from meetings.calendar.views import feed_bodies
     from meetings.extensions import db
 
     client = app.test_client()
@@ -162,6 +166,7 @@ def profile(app, runs: int = 3) -> dict:
     profiler.enable()
     for _ in range(runs):
         db.session.remove()
+        feed_bodies.clear()
         assert client.get("/calendar.ics").status_code == 200
     profiler.disable()
     per_request = (time.perf_counter() - started) / runs
@@ -205,7 +210,8 @@ def run(database_url: str | None = None) -> dict:
         with app.app_context():
             db.create_all()
             populate()
-            etag = app.test_client().get("/calendar.ics").headers["ETag"]
+            first = app.test_client().get("/calendar.ics")
+            etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
             profiled = profile(app)
             db.session.remove()
             db.engine.dispose()
@@ -216,6 +222,7 @@ def run(database_url: str | None = None) -> dict:
             full = _request(server.port, "/calendar.ics", {})[1]
             assert full.count(b"BEGIN:VEVENT") == MEETINGS, "the feed does not hold every meeting"
             cases = {"hello": ("/hello/", {}, 200), "feed_304": ("/calendar.ics", {"If-None-Match": etag}, 304),
+                     "feed_304_date": ("/calendar.ics", {"If-Modified-Since": last_modified}, 304),
                      "feed_full": ("/calendar.ics", {}, 200)}
             for name, (path, headers, status) in cases.items():  # warm both workers
                 load(server.port, path, headers, 0.5, status)
@@ -227,7 +234,7 @@ def run(database_url: str | None = None) -> dict:
                       "median_ms": statistics.median(r["median_ms"] for r in runs),
                       "requests": sum(r["requests"] for r in runs)} for name, runs in results.items()}
     hello = summary["hello"]
-    for name in ("feed_304", "feed_full"):
+    for name in ("feed_304", "feed_304_date", "feed_full"):
         summary[name]["rate_ratio"] = round(summary[name]["rate"] / hello["rate"], 3)
         summary[name]["latency_ratio"] = round(hello["median_ms"] / summary[name]["median_ms"], 3)
     return {"meetings": MEETINGS, "agenda_items": AGENDA_ITEMS, "workers": WORKERS, "clients": CLIENTS,
@@ -243,13 +250,14 @@ def main() -> int:
           f"gunicorn {result['workers']} sync workers, {result['clients']} clients; feed {result['feed_bytes']} bytes")
     print(f"{'':24}{'req/s':>10}{'median ms':>12}{'req/s ratio':>14}{'latency ratio':>16}")
     for name, label in (("hello", "hello world"), ("feed_304", "/calendar.ics 304"),
-                        ("feed_full", "/calendar.ics full")):
+                        ("feed_304_date", "/calendar.ics 304 (date)"), ("feed_full", "/calendar.ics full")):
         row = r[name]
         ratios = (f"{row['rate_ratio']:>14.3f}{row['latency_ratio']:>16.3f}" if name != "hello"
                   else f"{1:>14.3f}{1:>16.3f}")
         print(f"{label:24}{row['rate']:>10.1f}{row['median_ms']:>12.2f}{ratios}")
     p = result["profile"]
-    print(f"Full feed in-process: {p['seconds_per_request'] * 1000:.0f} ms per request; where the time goes:")
+    print(f"Building the full feed in-process: {p['seconds_per_request'] * 1000:.0f} ms per request under cProfile; "
+          "where the time goes:")
     for label, share in p["parts"].items():
         print(f"  {share * 100:5.1f}%  {label}")
     print(p["top"])
@@ -257,7 +265,7 @@ def main() -> int:
     (RESULTS / "feeds.json").write_text(json.dumps({k: v for k, v in result.items() if k != "profile"}
                                                    | {"profile": {k: v for k, v in p.items() if k != "top"}},
                                                    indent=2) + "\n")
-    return 0 if r["feed_304"]["rate_ratio"] >= TARGET_304 else 1
+    return 0 if min(r["feed_304"]["rate_ratio"], r["feed_304_date"]["rate_ratio"]) >= TARGET_304 else 1
 
 
 if __name__ == "__main__":

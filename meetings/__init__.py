@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_errors(app)
     register_commands(app)
+    register_feed_revalidation(app)
     return app
 
 
@@ -118,6 +119,12 @@ def register_errors(app: Flask) -> None:
     from meetings.site.errors import init_errors
 
     init_errors(app)
+
+
+def register_feed_revalidation(app: Flask) -> None:
+    from meetings.calendar.views import init_feed_revalidation
+
+    init_feed_revalidation(app)
 
 
 def register_commands(app: Flask) -> None:

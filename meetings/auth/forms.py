@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from meetings.core.forms import BaseForm, email_validators, language_choices, lower_strip, no_control_characters
 
 MIN_PASSWORD = 10
+_password_length = lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD)
 
 
 class LoginForm(BaseForm):
@@ -21,8 +23,8 @@ class UserForm(BaseForm):
     language = SelectField(_l("Language"), choices=language_choices(), default="en")
     is_admin = BooleanField(_l("Administrator (manages organiser accounts)"))
     active = BooleanField(_l("Account active"), default=True)
-    password = PasswordField(_l("Password"), description=_l("At least %(n)d characters. Leave empty to keep the current password.", n=MIN_PASSWORD),
-                             validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD))])
+    password = PasswordField(_l("Password"), description=lazy_ngettext("At least %(num)d character. Leave empty to keep the current password.", "At least %(num)d characters. Leave empty to keep the current password.", MIN_PASSWORD),
+                             validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_password_length)])
     confirm = PasswordField(_l("Repeat password"), validators=[EqualTo("password", message=_l("The two passwords differ."))])
 
 
@@ -30,5 +32,5 @@ class ProfileForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120), no_control_characters])
     language = SelectField(_l("Language of the interface"), choices=language_choices())
     current_password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
-    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("Use at least %(n)d characters.", n=MIN_PASSWORD))])
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_password_length)])
     confirm = PasswordField(_l("Repeat new password"), validators=[EqualTo("password", message=_l("The two passwords differ."))])

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from meetings.auth.access import require_organiser
@@ -145,7 +146,7 @@ def publish(post_id: int):
             else:
                 flash(_("Post scheduled for %(when)s.", when=_format_local(post)), "success")
             if queued:
-                flash(_("%(count)d emails are in the outbox.", count=queued), "info")
+                flash(ngettext("%(num)d email is in the outbox.", "%(num)d emails are in the outbox.", queued), "info")
             return redirect(url_for("blog_manage.edit", post_id=post.id))
     return render_template("blog/manage/edit.html", form=PostForm(formdata=None, obj=post), post=post, preview=None,
                            publish_form=publish_form), 422

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from meetings.calendar.builder import FORMAT_VERSION
 from meetings.calendar.models import FeedMark
+from meetings.calendar.versions import current_version, version_token
 from meetings.events.models import Meeting, Topic, meeting_topics
 from meetings.events.queries import PUBLIC_STATUSES
 from meetings.extensions import db
@@ -49,37 +50,61 @@ def _public():
 
 
 def mark_columns(key: str) -> list:
-    """The stored ETag and Last-Modified of the feed ``key``, as two columns to add to a
-    feed's aggregate query (so checking a client's copy stays one query)."""
+    """The stored ETag, Last-Modified and version of the feed ``key``, and the current data
+    version, as four columns to add to a feed's aggregate query (so checking a client's copy
+    stays one query, and the version read is the one the aggregate saw)."""
     return [select(FeedMark.etag).where(FeedMark.key == key).scalar_subquery(),
-            select(FeedMark.last_modified).where(FeedMark.key == key).scalar_subquery()]
+            select(FeedMark.last_modified).where(FeedMark.key == key).scalar_subquery(),
+            select(FeedMark.version).where(FeedMark.key == key).scalar_subquery(),
+            current_version()]
+
+
+def settings_digest(base_url: str, past_days: int) -> str:
+    """The settings a feed's content depends on, short: part of each mark's ``version``."""
+    return _digest(FORMAT_VERSION, base_url, past_days)[:16]
+
+
+def window_end(oldest_end: datetime | None, past_days: int) -> datetime | None:
+    """When the meeting that ended first (``oldest_end``) leaves a window of ``past_days``."""
+    return None if oldest_end is None else oldest_end + timedelta(days=past_days)
 
 
 def settle_mark(key: str, etag: str, derived: datetime | None, stored_etag: str | None,
-                stored: datetime | None, *, now: datetime) -> tuple[datetime, bool]:
+                stored: datetime | None, *, now: datetime, version: str | None = None,
+                stored_version: str | None = None, stale_at: datetime | None = None) -> tuple[datetime, bool]:
     """The Last-Modified to send for the feed ``key`` now that its ETag is ``etag``.
 
     The same ETag as last time keeps the stored date. A new one gets the date
     derived from the data (``derived``, the latest change among what the feed
     holds) if that is later than the stored date, else ``now`` (at least one
     second later than the stored date): something left the feed, and it did so
-    after the stored version was served. The new mark is flushed, not committed.
+    after the stored version was served. The mark also records ``version`` (data
+    version and settings the ETag was computed at) and ``stale_at`` (when time alone
+    changes the feed), which let the next revalidation skip the aggregate
+    (``versions.current_mark``). The new mark is flushed, not committed.
     A racing request that moved the mark first wins; this one's answer is still later
     than anything served before it.
     """
     if stored_etag == etag and stored is not None:
-        return stored, False
+        if stored_version == version:
+            return stored, False
+        db.session.execute(update(FeedMark).where(FeedMark.key == key, FeedMark.etag == etag)
+                           .values(version=version, stale_at=stale_at)
+                           .execution_options(synchronize_session=False))
+        return stored, True
     derived = _second(derived)
     if stored is None:
         moment = derived or _second(now)
-        db.session.execute(_insert_mark(), [{"key": key, "etag": etag, "last_modified": moment}])
+        db.session.execute(_insert_mark(), [{"key": key, "etag": etag, "last_modified": moment,
+                                             "version": version, "stale_at": stale_at}])
         return moment, True
     if derived is not None and derived > stored:
         moment = derived
     else:
         moment = max(_second(now), stored + timedelta(seconds=1))
     db.session.execute(update(FeedMark).where(FeedMark.key == key, FeedMark.etag == stored_etag)
-                       .values(etag=etag, last_modified=moment).execution_options(synchronize_session=False))
+                       .values(etag=etag, last_modified=moment, version=version, stale_at=stale_at)
+                       .execution_options(synchronize_session=False))
     return moment, True
 
 
@@ -95,6 +120,11 @@ def forget_marks(prefix: str) -> None:
                        .execution_options(synchronize_session=False))
 
 
+def feed_key(topic_slug: str | None, language: str) -> str:
+    """The mark key of the public feed (or one topic's feed) in ``language``."""
+    return f"calendar|{topic_slug or ''}|{language}"
+
+
 def feed_state(topic_slug: str | None, *, now: datetime, past_days: int, language: str,
                base_url: str) -> FeedState | None:
     """Validators for the public feed (or one topic's feed), from a single query; None for an unknown topic.
@@ -105,23 +135,25 @@ def feed_state(topic_slug: str | None, *, now: datetime, past_days: int, languag
     Last-Modified comes from the feed's mark (``settle_mark``), so it never moves back.
     """
     cutoff = now - timedelta(days=past_days)
-    key = f"calendar|{topic_slug or ''}|{language}"
+    key = feed_key(topic_slug, language)
     conditions = [_public(), Meeting.ends_at >= cutoff]
     columns = [func.max(Meeting.updated_at), func.count(Meeting.id), func.coalesce(func.sum(Meeting.id), 0),
-               *mark_columns(key)]
+               func.min(Meeting.ends_at), *mark_columns(key)]
     if topic_slug is not None:
         topic = select(Topic.id).where(Topic.slug == topic_slug).scalar_subquery()
         conditions.append(Meeting.id.in_(select(meeting_topics.c.meeting_id)
                                          .where(meeting_topics.c.topic_id == topic)))
         columns += [topic, select(Topic.name).where(Topic.slug == topic_slug).scalar_subquery()]
     row = db.session.execute(select(*columns).select_from(Meeting).where(*conditions)).one()
-    changed, count, id_sum, stored_etag, stored = row[:5]
-    topic_id, topic_name = (row[5], row[6]) if topic_slug is not None else (None, None)
+    changed, count, id_sum, oldest_end, stored_etag, stored, stored_version, data_version = row[:8]
+    topic_id, topic_name = (row[8], row[9]) if topic_slug is not None else (None, None)
     if topic_slug is not None and topic_id is None:
         return None
     etag = _digest(FORMAT_VERSION, "feed", topic_slug, topic_id, topic_name, language, base_url, past_days,
                    changed.isoformat() if changed else "", count, id_sum)
-    last_modified, moved = settle_mark(key, etag, changed, stored_etag, stored, now=now)
+    last_modified, moved = settle_mark(key, etag, changed, stored_etag, stored, now=now,
+                                       version=version_token(data_version, settings_digest(base_url, past_days)),
+                                       stored_version=stored_version, stale_at=window_end(oldest_end, past_days))
     return FeedState(topic_id=topic_id, topic_name=topic_name, etag=etag, last_modified=last_modified, moved=moved)
 
 

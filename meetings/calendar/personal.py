@@ -16,7 +16,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from meetings.calendar.builder import FORMAT_VERSION
-from meetings.calendar.feeds import _digest, forget_marks, mark_columns, settle_mark
+from meetings.calendar.feeds import _digest, forget_marks, mark_columns, settings_digest, settle_mark, window_end
+from meetings.calendar.versions import version_token
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
@@ -139,6 +140,11 @@ def mark_prefix(token: str) -> str:
     return f"personal|{token}|"
 
 
+def feed_key(token: str, language: str | None) -> str:
+    """The mark key of the feed at ``token``, with ``?lang=`` or without (None)."""
+    return mark_prefix(token) + (language or "")
+
+
 def personal_feed_state(token: str, *, now: datetime, past_days: int, base_url: str,
                         language: str | None = None) -> PersonalFeedState | None:
     """The validators of the feed at ``token``, from a single query; None for an unknown or revoked token.
@@ -156,13 +162,14 @@ def personal_feed_state(token: str, *, now: datetime, past_days: int, base_url: 
     # Meetings are joined only where the row is in the feed; the aggregates count those rows alone.
     shown = Meeting.id.is_not(None)
     # One mark per address: with ?lang=xx, or without (then the contact's language, part of the ETag).
-    key = mark_prefix(token) + (language or "")
+    key = feed_key(token, language)
     query = (select(Contact.id, Contact.email, Contact.language, Contact.feed_alarm_minutes,
                     func.max(Meeting.updated_at),
                     func.max(case((shown, Participant.responded_at))),
                     func.max(case((shown, Participant.created_at))),
                     func.count(Meeting.id),
                     func.coalesce(func.sum(case((shown, Participant.id * 8 + status_code), else_=0)), 0),
+                    func.min(Meeting.ends_at),
                     *mark_columns(key))
              .select_from(Contact)
              .outerjoin(Participant, _mine(Contact.id, Contact.email))
@@ -172,13 +179,15 @@ def personal_feed_state(token: str, *, now: datetime, past_days: int, base_url: 
     row = db.session.execute(query).one_or_none()
     if row is None:
         return None
-    (contact_id, email, contact_language, alarm, changed, answered, added, count, checksum,
-     stored_etag, stored) = row
+    (contact_id, email, contact_language, alarm, changed, answered, added, count, checksum, oldest_end,
+     stored_etag, stored, stored_version, data_version) = row
     language = language or contact_language or "en"
     etag = _digest(FORMAT_VERSION, "personal", contact_id, email, language, alarm, base_url, past_days,
                    *(m.isoformat() if m else "" for m in (changed, answered, added)), count, checksum)
     derived = max((m for m in (changed, answered, added) if m), default=None)
-    last_modified, moved = settle_mark(key, etag, derived, stored_etag, stored, now=now)
+    last_modified, moved = settle_mark(key, etag, derived, stored_etag, stored, now=now,
+                                       version=version_token(data_version, settings_digest(base_url, past_days)),
+                                       stored_version=stored_version, stale_at=window_end(oldest_end, past_days))
     return PersonalFeedState(contact_id=contact_id, contact_email=email, language=language, alarm_minutes=alarm,
                              etag=etag, last_modified=last_modified, moved=moved)
 

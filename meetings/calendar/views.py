@@ -8,20 +8,29 @@ the current version gets a 304 before anything is built.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, Flask, Request, Response, abort, current_app, flash, g, redirect, render_template,
+                   request, url_for)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header, quote_etag
 
 from meetings.calendar import builder, links, personal
-from meetings.calendar.feeds import (DEFAULT_PAST_DAYS, download_etag, feed_meetings, feed_state,
-                                     meeting_for_download)
+from meetings.calendar.feeds import (DEFAULT_PAST_DAYS, download_etag, feed_key, feed_meetings, feed_state,
+                                     meeting_for_download, settings_digest)
 from meetings.calendar.forms import FeedAlarmForm, alarm_minutes, alarm_value
+from meetings.calendar.versions import MarkReader, current_mark
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
+from meetings.events.languages import in_language
 from meetings.events.models import Meeting, Topic
 from meetings.events.queries import agenda_schedule, topic_by_slug
 from meetings.extensions import db, limiter, login_manager
@@ -47,31 +56,51 @@ def _plausible(slug: str) -> bool:
     return 0 < len(slug) <= MAX_SLUG_LENGTH and slug.isprintable()
 
 
-def _language(default: str | None = None) -> str:
+@lru_cache(maxsize=256)
+def _best_match(accept_language: str, languages: tuple[str, ...]) -> str | None:
+    # Clients send the same few headers again and again: parse each once.
+    return LanguageAccept(parse_accept_header(accept_language)).best_match(languages) if accept_language else None
+
+
+def choose_language(config, args, accept_language: str, default: str | None = None) -> str:
     """``?lang=`` (for subscription links in one language), else Accept-Language, else ``default``.
 
     The session is deliberately not read: it would make caches vary on cookies.
     """
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
+    languages = config["LANGUAGES"]
+    chosen = args.get("lang")
     if chosen in languages:
         return chosen
-    return (request.accept_languages.best_match(languages)
-            or (default if default in languages else current_app.config["BABEL_DEFAULT_LOCALE"]))
+    return (_best_match(accept_language, tuple(languages))
+            or (default if default in languages else config["BABEL_DEFAULT_LOCALE"]))
 
 
-def _not_modified(etag: str, last_modified: datetime | None) -> bool:
+def _language(default: str | None = None) -> str:
+    return choose_language(current_app.config, request.args, request.headers.get("Accept-Language", ""), default)
+
+
+def _not_modified(etag: str, last_modified: datetime | None, req: Request | None = None) -> bool:
     """Whether the client's copy is current (RFC 9110 13.2.2: If-None-Match wins when sent).
 
     Feeds' Last-Modified only ever moves forward and moves with every new ETag
     (see ``feeds.settle_mark``), so a date-only client (Apple Calendar) may be
     answered by comparing dates as RFC 9110 13.1.3 says.
     """
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag) or request.if_none_match.star_tag
-    if last_modified is not None and request.if_modified_since is not None:
-        return last_modified <= request.if_modified_since
+    req = request if req is None else req
+    if req.if_none_match:
+        return req.if_none_match.contains_weak(etag) or req.if_none_match.star_tag
+    if last_modified is not None and req.if_modified_since is not None:
+        return last_modified <= req.if_modified_since
     return False
+
+
+def _validators(response: Response, etag: str, last_modified: datetime | None, cache_control: str) -> Response:
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = cache_control
+    response.vary.add("Accept-Language")
+    return response
 
 
 def _answer(etag: str, last_modified: datetime | None, cache_control: str, build, filename: str | None = None):
@@ -81,12 +110,38 @@ def _answer(etag: str, last_modified: datetime | None, cache_control: str, build
         response = Response(build(), content_type=CONTENT_TYPE)
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified
-    response.headers["Cache-Control"] = cache_control
-    response.vary.add("Accept-Language")
-    return response
+    return _validators(response, etag, last_modified, cache_control)
+
+
+class FeedBodies:
+    """The last few public feeds built by this process, by ETag (which covers everything
+    their bytes depend on): a calendar server fetching the full feed again gets it
+    without it being built again."""
+
+    def __init__(self, size: int = 12):
+        self.size = size
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str, build) -> bytes:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+                return body
+        body = build()
+        with self._lock:
+            self._bodies[etag] = body
+            while len(self._bodies) > self.size:
+                self._bodies.popitem(last=False)
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+
+
+feed_bodies = FeedBodies()
 
 
 def _past_days() -> int:
@@ -106,7 +161,7 @@ def _feed(topic_slug: str | None):
         db.session.commit()
 
     def build() -> bytes:
-        meetings = feed_meetings(state.topic_id, now=now, past_days=_past_days())
+        meetings = [in_language(m, language) for m in feed_meetings(state.topic_id, now=now, past_days=_past_days())]
         with force_locale(language):
             if state.topic_name is None:
                 name = _("Cluster meetings")
@@ -116,7 +171,7 @@ def _feed(topic_slug: str | None):
                             uid=builder.stable_uid(base_url, "calendar", topic_slug or ""),
                             base_url=base_url, language=language)
 
-    return _answer(state.etag, state.last_modified, FEED_CACHE, build)
+    return _answer(state.etag, state.last_modified, FEED_CACHE, lambda: feed_bodies.get(state.etag, build))
 
 
 @bp.route("/calendar.ics")
@@ -143,7 +198,8 @@ def meeting_download(slug: str):
     etag = download_etag(meeting, language=language, base_url=base_url)
 
     def build() -> bytes:
-        return builder.download(meeting, base_url=base_url, language=language, agenda=agenda_schedule(meeting))
+        shown = in_language(meeting, language)
+        return builder.download(shown, base_url=base_url, language=language, agenda=agenda_schedule(shown))
 
     return _answer(etag, builder.last_change(meeting), DOWNLOAD_CACHE if public else PRIVATE_CACHE, build,
                    filename=f"{meeting.slug}.ics")
@@ -164,7 +220,7 @@ def _answer_line(status: str) -> str:
 
 
 def _personal_event(participant: Participant, *, language: str, base_url: str, alarm: int | None):
-    meeting: Meeting = participant.meeting
+    meeting = in_language(participant.meeting, language)
     moments = [builder.last_change(meeting)] + [m for m in (participant.responded_at, participant.created_at) if m]
     extra, page = [], None
     with force_locale(language):
@@ -220,6 +276,72 @@ def personal_feed(token: str):
     return response
 
 
+# --- revalidation before the application's request handling -------------------------------------
+
+class FeedRevalidation:
+    """WSGI middleware: a feed revalidation (GET or HEAD with If-None-Match or If-Modified-Since)
+    whose feed's mark is current (``versions.current_mark``) is answered 304 from one
+    primary-key lookup, without the session, login, locale or rate-limit work of a request;
+    everything else goes on to the application, which answers exactly the same way."""
+
+    FEEDS = ("calendar.public_feed", "calendar.topic_feed", "calendar.personal_feed")
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self._reader: MarkReader | None = None
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO", "").endswith(".ics")
+                and ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ)):
+            headers = self._not_modified(environ)
+            if headers is not None:
+                start_response("304 NOT MODIFIED", headers)
+                return []
+        return self.wsgi_app(environ, start_response)
+
+    def _not_modified(self, environ) -> list[tuple[str, str]] | None:
+        try:
+            endpoint, args = self.app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        if endpoint not in self.FEEDS:
+            return None
+        config, req = self.app.config, Request(environ)
+        if endpoint == "calendar.personal_feed":
+            if not personal.plausible_token(args["token"]):
+                return None
+            chosen = req.args.get("lang")
+            key = personal.feed_key(args["token"], chosen if chosen in config["LANGUAGES"] else None)
+            cache_control = PERSONAL_FEED_CACHE
+        else:
+            slug = args.get("topic_slug")
+            if slug is not None and not _plausible(slug):
+                return None
+            key = feed_key(slug, choose_language(config, req.args, environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+            cache_control = FEED_CACHE
+        if self._reader is None:
+            with self.app.app_context():
+                self._reader = MarkReader(db.engine)
+        settings = settings_digest(config["BASE_URL"], int(config.get("FEED_PAST_DAYS", DEFAULT_PAST_DAYS)))
+        try:
+            mark = current_mark(self._reader, key, settings=settings, now=utcnow())
+        except Exception:  # noqa: BLE001 - the database is away: the application answers (and says so)
+            return None
+        if mark is None or not _not_modified(mark.etag, mark.last_modified, req):
+            return None
+        # What ``_answer`` sends with a 304.
+        headers = [("ETag", quote_etag(mark.etag)), ("Cache-Control", cache_control), ("Vary", "Accept-Language")]
+        if endpoint == "calendar.personal_feed":
+            headers.append(("X-Robots-Tag", "noindex"))
+        return headers
+
+
+def init_feed_revalidation(app: Flask) -> None:
+    """Put ``FeedRevalidation`` in front of the application."""
+    app.wsgi_app = FeedRevalidation(app)
+
+
 # --- subscribing ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -240,11 +362,13 @@ def _public_feed_name(topic: Topic | None) -> str:
 
 @bp.app_template_global()
 def feed_subscription(topic: Topic | None = None) -> links.FeedLinks:
-    """Subscription links for the public feed, or one topic's feed."""
+    """Subscription links for the public feed, or one topic's feed, in the page's language
+    (calendar clients send no Accept-Language of their own)."""
+    language = str(get_locale() or "en")
     if topic is None:
-        url = absolute_url("calendar.public_feed")
+        url = absolute_url("calendar.public_feed", lang=language)
     else:
-        url = absolute_url("calendar.topic_feed", topic_slug=topic.slug)
+        url = absolute_url("calendar.topic_feed", topic_slug=topic.slug, lang=language)
     return links.feed_links(url, _public_feed_name(topic))
 
 
@@ -254,7 +378,7 @@ def meeting_calendar_links(meeting: Meeting) -> links.EventLinks:
     language = str(get_locale() or "en")
     # The page holds everything else; a form filled in by address should stay short and plain.
     details = absolute_url("events_public.detail", slug=meeting.slug) if meeting.is_public else ""
-    return links.event_links(download=absolute_url("calendar.meeting_download", slug=meeting.slug),
+    return links.event_links(download=absolute_url("calendar.meeting_download", slug=meeting.slug, lang=language),
                              title=meeting.title, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
                              details=details, location=builder.location_text(meeting, language))
 

@@ -12,7 +12,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
                                  no_control_characters, url_validators)
 from meetings.core.timezones import LocalTimeError, get_zone, to_utc
+from meetings.events.languages import ITEM_TEXTS, MEETING_TEXTS, clean_translations
 from meetings.events.services import SLUG_MAX, SLUG_RE
+from meetings.site.i18n import LANGUAGE_NAMES
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has a step
 
@@ -64,7 +66,61 @@ def local_time_message(kind: str, zone: str) -> str:
     return _("This time occurs twice in %(zone)s on that day (clocks go back); choose another time.", zone=zone)
 
 
-class MeetingForm(BaseForm):
+def translation_fields(form_class, texts: dict) -> None:
+    """Add to ``form_class`` one optional field per text and shipped language, named
+    ``<text>_<language>`` (e.g. ``title_de``); ``texts`` maps each text to a field maker,
+    which takes the field's label (the language's own name)."""
+    for language, name in LANGUAGE_NAMES.items():
+        for text, make in texts.items():
+            setattr(form_class, f"{text}_{language}", make(name))
+
+
+class TranslationsMixin:
+    """The texts a form takes in other languages than the meeting's main one."""
+
+    translated_texts: tuple[str, ...] = ()
+
+    def translation_field(self, text: str, language: str):
+        return self[f"{text}_{language}"]
+
+    def other_languages(self, main_language: str | None) -> list[tuple[str, str]]:
+        """(code, name) of the shipped languages other than ``main_language``, for the form's sections."""
+        return [(code, name) for code, name in LANGUAGE_NAMES.items() if code != main_language]
+
+    def has_translations(self, languages) -> bool:
+        """Whether any text in ``languages`` ((code, name) pairs) was entered or is wrong (the
+        form then shows those fields open)."""
+        fields = [self.translation_field(text, code) for code, _name in languages for text in self.translated_texts]
+        return any(f.data or f.errors for f in fields)
+
+    def translations(self, main_language: str | None) -> dict:
+        """The entered translations as they are stored (empty texts and the main language left out)."""
+        return clean_translations({code: {text: self.translation_field(text, code).data
+                                          for text in self.translated_texts}
+                                   for code in LANGUAGE_NAMES}, main_language, self.translated_texts)
+
+    def fill_translations(self, obj) -> None:
+        """Put a saved object's translations into the form."""
+        stored = obj.translations or {}
+        for code in LANGUAGE_NAMES:
+            for text in self.translated_texts:
+                self.translation_field(text, code).data = (stored.get(code) or {}).get(text, "")
+
+
+# Each field is labelled with the language's own name; the form's fieldset names the text
+# ("Title in other languages"), so the main "Title" stays the only field of that name.
+def _title_in(label: str):
+    return StringField(label, validators=[Optional(), Length(max=200), no_control_characters])
+
+
+def _description_in(label: str):
+    return TextAreaField(label, description=_l("Markdown. Leave empty to show the description in the main language."),
+                         validators=[Optional(), Length(max=20000), text_characters])
+
+
+class MeetingForm(TranslationsMixin, BaseForm):
+    translated_texts = MEETING_TEXTS
+
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
                                                  Length(max=200), no_control_characters])
     slug = StringField(_l("Address (slug)"),
@@ -141,6 +197,7 @@ class MeetingForm(BaseForm):
             "starts_at": starts_at, "ends_at": ends_at, "topic_ids": self.topics.data or [],
             "visibility": self.visibility.data, "status": self.status.data, "capacity": self.capacity.data,
             "registration_opens_at": opens_at, "registration_closes_at": closes_at,
+            "translations": self.translations(self.language.data),
         }
         return ok
 
@@ -176,9 +233,12 @@ class MeetingForm(BaseForm):
                 local = instant.astimezone(get_zone(meeting.timezone))
                 getattr(self, f"{prefix}_date").data = local.date()
                 getattr(self, f"{prefix}_time").data = local.time()
+        self.fill_translations(meeting)
 
 
-class AgendaItemForm(BaseForm):
+class AgendaItemForm(TranslationsMixin, BaseForm):
+    translated_texts = ITEM_TEXTS
+
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
                                                  Length(max=200), no_control_characters])
     start_time = time_field(_l("Start time"), required=False,
@@ -196,6 +256,10 @@ class AgendaItemForm(BaseForm):
             self.start_time.errors.append(_("Enter a start time, a duration, or both."))
             ok = False
         return ok
+
+
+translation_fields(MeetingForm, {"title": _title_in, "description": _description_in})
+translation_fields(AgendaItemForm, {"title": _title_in})
 
 
 class TopicForm(BaseForm):

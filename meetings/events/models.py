@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from uuid import uuid4
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, Time, event, inspect, select, true, update
+from sqlalchemy import (JSON, Column, ForeignKey, Integer, String, Table, Text, Time, event, inspect, select, true,
+                        update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from meetings.core.timezones import to_local
@@ -45,6 +46,9 @@ class Meeting(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # Title and description in other languages: {"de": {"title": ..., "description": ...}};
+    # a text not given there falls back to the main one (see events.languages).
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
@@ -97,6 +101,8 @@ class AgendaItem(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     presenter: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The title in other languages: {"de": {"title": ...}} (see events.languages).
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from meetings.core.views import page_number
+from meetings.events.languages import MeetingInLanguage, in_language, schedule_in_language
 from meetings.events.models import Meeting
 from meetings.events.queries import (agenda_schedule, meeting_by_slug, past_public_meetings_page,
                                      topic_by_slug, topics_with_public_meetings, upcoming_public_meetings)
@@ -20,6 +22,24 @@ MAX_SLUG_LENGTH = 120
 
 def _plausible(value: str) -> bool:
     return 0 < len(value) <= MAX_SLUG_LENGTH and value.isprintable()
+
+
+def reader_language() -> str | None:
+    """The language the current page is written in."""
+    locale = get_locale()
+    return str(locale) if locale is not None else None
+
+
+@bp.app_template_filter("in_language")
+def in_language_filter(meeting, language: str | None = None) -> MeetingInLanguage:
+    """``meeting|in_language``: the meeting's texts in the page's language (or ``language``)."""
+    return in_language(meeting, language or reader_language())
+
+
+@bp.app_template_filter("schedule_in_language")
+def schedule_in_language_filter(schedule, language: str | None = None) -> list[tuple]:
+    """``schedule|schedule_in_language``: agenda rows with their titles in the page's language."""
+    return schedule_in_language(schedule or (), language or reader_language())
 
 
 @bp.route("/")
@@ -62,6 +82,6 @@ def organiser_url(meeting: Meeting) -> str:
 
 @bp.route("/<slug>")
 def detail(slug: str):
-    meeting = get_visible_meeting_or_404(slug)
+    meeting = in_language(get_visible_meeting_or_404(slug), reader_language())
     return render_template("events/public/detail.html", meeting=meeting, schedule=agenda_schedule(meeting),
                            organiser_url=organiser_url(meeting) if current_user.is_authenticated else None)

@@ -105,7 +105,8 @@ def save_meeting(meeting: Meeting | None, data: dict) -> Meeting:
 
     ``data`` holds the model's values, already checked and converted: UTC
     datetimes, ``timezone``, ``venue_id`` (or None), ``topic_ids``, and ``slug``
-    (empty: made from the title, with -2, -3... if taken).
+    (empty: made from the title, with -2, -3... if taken); ``translations`` if given
+    (see ``events.languages``) replaces the stored ones.
     """
     # Look everything up before touching the meeting, so no half-filled row is autoflushed.
     slug = data.get("slug") or unique_slug(Meeting, slugify(data["title"]),
@@ -120,6 +121,9 @@ def save_meeting(meeting: Meeting | None, data: dict) -> Meeting:
         value = data.get(name)
         setattr(meeting, name, value if value != "" else None)
     meeting.description = data.get("description") or ""
+    if "translations" in data:
+        # A new dict, not a change inside the old one: the JSON column notices only replacement.
+        meeting.translations = dict(data["translations"] or {})
     meeting.slug = slug
     meeting.topics = topics
     db.session.flush()
@@ -319,7 +323,8 @@ def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
 
 
 def add_agenda_item(meeting: Meeting, data: dict) -> AgendaItem:
-    """Append an item (title, start_time, duration_minutes, presenter, notes) to the agenda. Flushes."""
+    """Append an item (title, start_time, duration_minutes, presenter, notes, translations) to the
+    agenda. Flushes."""
     items = sorted(meeting.agenda_items, key=lambda i: i.position)
     item = AgendaItem()
     _fill_item(item, data)
@@ -341,6 +346,8 @@ def _fill_item(item: AgendaItem, data: dict) -> None:
     item.duration_minutes = data.get("duration_minutes")
     item.presenter = data.get("presenter") or None
     item.notes = data.get("notes") or None
+    if "translations" in data:
+        item.translations = dict(data["translations"] or {})
 
 
 def delete_agenda_item(meeting: Meeting, item: AgendaItem) -> None:
@@ -374,15 +381,20 @@ def agenda_for(meeting: Meeting) -> list[Slot]:
 # --- what people's calendars hold ---------------------------------------------------
 
 def details_fingerprint(meeting: Meeting) -> str:
-    """A digest of what invitees see in their calendar: time, place, link, title, agenda."""
+    """A digest of what invitees see in their calendar: time, place, link, title, agenda, in
+    every language given."""
     agenda = [(item.title, item.start_time.isoformat() if item.start_time else None, item.duration_minutes,
-               item.presenter, item.notes) for item in meeting.agenda_items]
+               item.presenter, item.notes, *((item.translations,) if item.translations else ()))
+              for item in meeting.agenda_items]
     data = {
         "title": meeting.title, "description": meeting.description,
         "start": meeting.starts_at.isoformat(), "end": meeting.ends_at.isoformat(), "zone": meeting.timezone,
         "venue": meeting.venue.one_line() if meeting.venue else None, "online": meeting.online_url,
         "agenda": agenda,
     }
+    if meeting.translations:
+        # Only when there are any, so digests of meetings in one language stay as they were.
+        data["translations"] = meeting.translations
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 

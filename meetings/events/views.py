@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from meetings.auth.access import require_organiser
 from meetings.core.formatting import time_short
@@ -94,8 +95,9 @@ def edit(meeting_id: int):
             return render_form("events/manage/form.html", form, meeting=meeting)
         taken = capacity_problem(meeting, form.capacity.data)
         if taken is not None:
-            form.capacity.errors.append(_("%(taken)d people already hold a seat; the capacity cannot be lower.",
-                                          taken=taken))
+            form.capacity.errors.append(ngettext("%(num)d person already holds a seat; the capacity cannot be lower.",
+                                                 "%(num)d people already hold a seat; the capacity cannot be lower.",
+                                                 taken))
             return render_form("events/manage/form.html", form, meeting=meeting)
         if _save(form, meeting) is not None:
             # A larger capacity moves people up from the waiting list at once.
@@ -193,7 +195,7 @@ def add_item(meeting_id: int):
         items = list(meeting.agenda_items)
         draft = _draft_from(form)
         if not _refuse_conflict(meeting, form, items, [*items, draft], draft):
-            item = add_agenda_item(meeting, form.data)
+            item = add_agenda_item(meeting, {**form.data, "translations": form.translations(meeting.language)})
             db.session.commit()
             flash(_("Agenda item “%(title)s” added.", title=item.title), "success")
             return redirect(url_for("events.show", meeting_id=meeting.id, _anchor="agenda"))
@@ -205,12 +207,14 @@ def edit_item(meeting_id: int, item_id: int):
     meeting = get_meeting_or_404(meeting_id)
     item = _item_or_404(meeting, item_id)
     form = AgendaItemForm(obj=item)
+    if not form.is_submitted():
+        form.fill_translations(item)
     if form.validate_on_submit():
         items = list(meeting.agenda_items)
         draft = _draft_from(form, item.id)
         after = [draft if i is item else i for i in items]
         if not _refuse_conflict(meeting, form, items, after, draft):
-            update_agenda_item(item, form.data)
+            update_agenda_item(item, {**form.data, "translations": form.translations(meeting.language)})
             db.session.commit()
             flash(_("Agenda item “%(title)s” saved.", title=item.title), "success")
             return redirect(url_for("events.show", meeting_id=meeting.id, _anchor="agenda"))

@@ -24,6 +24,7 @@ from meetings.calendar import personal
 from meetings.calendar.builder import Invitation
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
+from meetings.events.languages import in_language, schedule_in_language
 from meetings.events.models import Meeting
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
@@ -148,8 +149,9 @@ _NAME, _EMAIL, _LINK, _FEED = (f"x{_MARK}{what}" for what in ("name", "email", "
 
 
 class _Letter:
-    """One kind of email about one meeting in one language, to everyone in the same position
-    (invitee or registrant, their answer, whether they have a personal feed).
+    """One kind of email about one meeting in one language (its texts in that language
+    where the organiser gave them), to everyone in the same position (invitee or
+    registrant, their answer, whether they have a personal feed).
 
     The templates, the CSS inlining and the calendar's shared part run once; each
     recipient's email then only receives their own name, address and links
@@ -160,6 +162,7 @@ class _Letter:
                  shape: Participant, feed: bool, stamp):
         kind = KINDS[name]
         config = current_app.config
+        meeting, schedule = in_language(meeting, language), schedule_in_language(schedule, language)
         with force_locale(language):
             context = dict(meeting=meeting, participant=_StandIn(shape), rsvp_url=_LINK, note=note,
                            schedule=schedule, language=language, kind=name, feed_url=_FEED if feed else None,

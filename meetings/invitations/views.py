@@ -6,11 +6,13 @@ from collections import Counter
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from meetings.auth.access import require_organiser
 from meetings.calendar.builder import invitation as invitation_ics
 from meetings.core.views import render_form
+from meetings.events.languages import in_language
 from meetings.events.models import Meeting
 from meetings.extensions import db, limiter
 from meetings.invitations import services
@@ -108,7 +110,7 @@ def delegate(token: str):
 @rsvp.route("/<token>.ics")
 def calendar_file(token: str):
     participant = _participant_or_404(token)
-    meeting = participant.meeting
+    meeting = in_language(participant.meeting, participant.language)
     config = current_app.config
     method = "CANCEL" if meeting.status == "cancelled" or participant.status == "cancelled" else "REQUEST"
     data = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
@@ -172,14 +174,14 @@ def _run(meeting: Meeting, action, success_message):
 def send(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return _run(meeting, lambda: services.send_invitations(meeting),
-                lambda n: _("%(count)d invitations queued.", count=n) if n else _("Everyone on the list is already invited."))
+                lambda n: ngettext("%(num)d invitation queued.", "%(num)d invitations queued.", n) if n else _("Everyone on the list is already invited."))
 
 
 @bp.route("/<int:meeting_id>/invitations/remind", methods=["POST"])
 def remind(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return _run(meeting, lambda: services.remind(meeting),
-                lambda n: _("%(count)d reminders queued.", count=n) if n else _("Nobody to remind today."))
+                lambda n: ngettext("%(num)d reminder queued.", "%(num)d reminders queued.", n) if n else _("Nobody to remind today."))
 
 
 @bp.route("/<int:meeting_id>/invitations/update", methods=["POST"])
@@ -190,7 +192,7 @@ def update(meeting_id: int):
         flash(_("The message is too long (at most 2,000 characters)."), "error")
         return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
     return _run(meeting, lambda: services.send_update(meeting, form.note.data),
-                lambda n: _("Update queued for %(count)d invitees.", count=n))
+                lambda n: ngettext("Update queued for %(num)d invitee.", "Update queued for %(num)d invitees.", n))
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -202,5 +204,6 @@ def cancel(meeting_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         return _run(meeting, lambda: services.cancel_meeting(meeting, form.note.data),
-                    lambda n: _("The meeting is cancelled; %(count)d cancellations queued.", count=n))
+                    lambda n: ngettext("The meeting is cancelled; %(num)d cancellation queued.",
+                                             "The meeting is cancelled; %(num)d cancellations queued.", n))
     return render_form("invitations/cancel.html", form, meeting=meeting)

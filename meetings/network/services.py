@@ -10,6 +10,7 @@ from typing import Iterable, Sequence
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from itsdangerous import BadPayload, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
@@ -420,8 +421,11 @@ def _read_rows(text: str) -> tuple[list[str], str, list[tuple[int, list[str]]]]:
                 continue
             records.append((line, cells))
             if len(records) > MAX_IMPORT_ROWS:
-                raise ImportFileError(_l("The file has more than %(max)d contacts. Split it into files of at most "
-                                         "%(max)d rows and import them one after the other.", max=MAX_IMPORT_ROWS))
+                raise ImportFileError(lazy_ngettext(
+                    "The file has more than %(num)d contact. Split it into files of at most %(num)d row "
+                    "and import them one after the other.",
+                    "The file has more than %(num)d contacts. Split it into files of at most %(num)d rows "
+                    "and import them one after the other.", MAX_IMPORT_ROWS))
     except csv.Error:
         raise ImportFileError(_l("Line %(line)d cannot be read as CSV. Check the quotes on that line, or save the "
                                  "file again as “CSV UTF-8”.", line=start + previous + 1))
@@ -470,7 +474,8 @@ def _check_row(line: int, cells: list[str], positions: dict[str, int], header_le
     if not row.name:
         row.errors.append(_l("The name is missing."))
     else:
-        _check_text(row, row.name, MAX_NAME, _l("The name is longer than %(max)d characters.", max=MAX_NAME),
+        _check_text(row, row.name, MAX_NAME, lazy_ngettext("The name is longer than %(num)d character.",
+                                                               "The name is longer than %(num)d characters.", MAX_NAME),
                     _l("The name contains line breaks or control characters."))
     if not row.email:
         row.errors.append(_l("The email address is missing."))
@@ -484,11 +489,13 @@ def _check_row(line: int, cells: list[str], positions: dict[str, int], header_le
             row.errors.append(_l("“%(value)s” is not a valid email address.", value=row.email[:MAX_EMAIL]))
     if row.organisation:
         _check_text(row, row.organisation, MAX_ORGANISATION,
-                    _l("The organisation name is longer than %(max)d characters.", max=MAX_ORGANISATION),
+                    lazy_ngettext("The organisation name is longer than %(num)d character.",
+                                  "The organisation name is longer than %(num)d characters.", MAX_ORGANISATION),
                     _l("The organisation name contains line breaks or control characters."))
     if row.job_title:
         _check_text(row, row.job_title, MAX_JOB_TITLE,
-                    _l("The job title is longer than %(max)d characters.", max=MAX_JOB_TITLE),
+                    lazy_ngettext("The job title is longer than %(num)d character.",
+                                  "The job title is longer than %(num)d characters.", MAX_JOB_TITLE),
                     _l("The job title contains line breaks or control characters."))
     row.language_given = cell("language")
     if row.language_given:
@@ -499,7 +506,9 @@ def _check_row(line: int, cells: list[str], positions: dict[str, int], header_le
             row.errors.append(_l("Unknown language “%(value)s”: use en, de or nl.", value=row.language_given[:40]))
     for name in row.groups:
         _check_text(row, name, MAX_GROUP,
-                    _l("The group name “%(name)s…” is longer than %(max)d characters.", name=name[:30], max=MAX_GROUP),
+                    lazy_ngettext("The group name “%(name)s…” is longer than %(num)d character.",
+                                  "The group name “%(name)s…” is longer than %(num)d characters.", MAX_GROUP,
+                                  name=name[:30]),
                     _l("A group name contains line breaks or control characters."))
     return row
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import SearchField
 from wtforms.validators import Length
@@ -31,7 +32,8 @@ class InviteForm(BaseForm):
         super().__init__(*args, **kwargs)
         sizes = group_sizes or {}
         self.contacts.choices = [(c.id, _contact_label(c)) for c in contacts]
-        self.groups.choices = [(g.id, _("%(name)s (%(count)d people)", name=g.name, count=sizes.get(g.id, 0)))
+        self.groups.choices = [(g.id, ngettext("%(name)s (%(num)d person)", "%(name)s (%(num)d people)",
+                                                  sizes.get(g.id, 0), name=g.name))
                                for g in groups]
         self.organisations.choices = [(o.id, o.name) for o in organisations]
 

@@ -3,6 +3,7 @@ registrant's change form, and the organiser's question, settings, filter and add
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -187,11 +188,12 @@ class QuestionForm(BaseForm):
                 self.choices.errors.append(_("Enter at least two choices, one per line."))
                 ok = False
             elif len(lines) > MAX_CHOICES:
-                self.choices.errors.append(_("Enter at most %(count)d choices.", count=MAX_CHOICES))
+                self.choices.errors.append(ngettext("Enter at most %(num)d choice.", "Enter at most %(num)d choices.", MAX_CHOICES))
                 ok = False
             elif any(len(line) > MAX_CHOICE_LENGTH for line in lines):
-                self.choices.errors.append(_("Each choice can have at most %(count)d characters.",
-                                             count=MAX_CHOICE_LENGTH))
+                self.choices.errors.append(ngettext("Each choice can have at most %(num)d character.",
+                                                    "Each choice can have at most %(num)d characters.",
+                                                    MAX_CHOICE_LENGTH))
                 ok = False
             elif len(set(lines)) != len(lines):
                 self.choices.errors.append(_("Each choice may appear only once."))

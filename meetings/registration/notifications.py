@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from meetings.calendar.builder import invitation as invitation_ics
 from meetings.core.routing import absolute_url
+from meetings.events.languages import in_language
 from meetings.events.queries import agenda_schedule
 from meetings.events.services import record_sent_details
 from meetings.mail.outbox import queue_email
@@ -31,8 +32,10 @@ def confirm_url(participant: Participant) -> str:
 
 def _queue(participant: Participant, *, kind: str, template: str, subject, method: str | None = None,
            dedupe_key: str | None = None, **extra) -> None:
-    meeting = participant.meeting
-    language = participant.language or meeting.language or "en"
+    """Write and queue one email; ``subject`` takes the meeting in the person's language."""
+    language = participant.language or participant.meeting.language or "en"
+    # Title, description and agenda in the person's language where the organiser gave them.
+    meeting = in_language(participant.meeting, language)
     config = current_app.config
     link = manage_url(participant)
     schedule = agenda_schedule(meeting)
@@ -43,13 +46,13 @@ def _queue(participant: Participant, *, kind: str, template: str, subject, metho
                        **extra)
         text_body = render_template(f"emails/{template}.txt", **context)
         html_body = render_template(f"emails/{template}.html", **context)
-        title = subject()
+        title = subject(meeting)
         if method:
             # The person's calendar remembers this SEQUENCE: a later CANCEL or REQUEST must rise above it.
             participant.sent_sequence = meeting.sequence
             if method == "REQUEST" and meeting.sent_fingerprint is None:
                 # From now on a change of time, place or agenda is offered as an update.
-                record_sent_details(meeting)
+                record_sent_details(meeting.original)
             ics = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
                                  organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
                                  rsvp_url=link, sequence=meeting.sequence, agenda=schedule,
@@ -61,18 +64,15 @@ def _queue(participant: Participant, *, kind: str, template: str, subject, metho
 
 def send_confirmation_request(participant: Participant) -> None:
     """Queue the double opt-in email with the confirmation link (no calendar yet)."""
-    meeting = participant.meeting
     _queue(participant, kind="registration_confirm", template="registration_confirm",
-           subject=lambda: _("Please confirm your registration: %(title)s", title=meeting.title),
+           subject=lambda meeting: _("Please confirm your registration: %(title)s", title=meeting.title),
            confirm_url=confirm_url(participant))
 
 
 def send_confirmed(participant: Participant) -> None:
     """Queue "you are registered" with the invitation (iTIP REQUEST), or "you are on the
     waiting list, number N" without one: a waiting place is not yet a calendar entry."""
-    meeting = participant.meeting
-
-    def subject() -> str:
+    def subject(meeting) -> str:
         if participant.status == "waiting":
             return _("Waiting list, number %(position)d: %(title)s",
                      position=participant.waitlist_position or 0, title=meeting.title)
@@ -84,28 +84,25 @@ def send_confirmed(participant: Participant) -> None:
 
 def send_promoted(participant: Participant) -> None:
     """Queue "a seat became free, you are registered now", with the invitation."""
-    meeting = participant.meeting
     _queue(participant, kind="registration_promoted", template="registration_promoted",
-           subject=lambda: _("A place became free: you are registered for %(title)s", title=meeting.title),
+           subject=lambda meeting: _("A place became free: you are registered for %(title)s", title=meeting.title),
            method="REQUEST")
 
 
 def send_cancelled(participant: Participant, *, with_calendar: bool) -> None:
     """Queue the cancellation of a registration; ``with_calendar`` adds an iTIP CANCEL that
     takes the entry out of the person's calendar (only someone who held a seat has one)."""
-    meeting = participant.meeting
     _queue(participant, kind="registration_cancelled", template="registration_cancelled",
-           subject=lambda: _("Registration cancelled: %(title)s", title=meeting.title),
+           subject=lambda meeting: _("Registration cancelled: %(title)s", title=meeting.title),
            method="CANCEL" if with_calendar else None, had_calendar=with_calendar)
 
 
 def send_link(participant: Participant) -> None:
     """Queue the person's personal link again: the confirmation link while pending, the
     manage page once confirmed, the answer page for an invitee."""
-    meeting = participant.meeting
     if participant.kind == "registrant":
         link = confirm_url(participant) if participant.status == "pending" else manage_url(participant)
     else:
         link = absolute_url("rsvp.answer", token=participant.token)
     _queue(participant, kind="registration_link", template="registration_link",
-           subject=lambda: _("Your link for %(title)s", title=meeting.title), link=link)
+           subject=lambda meeting: _("Your link for %(title)s", title=meeting.title), link=link)

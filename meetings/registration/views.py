@@ -12,7 +12,8 @@ from meetings.auth.access import require_organiser
 from meetings.core.formatting import datetime_short
 from meetings.core.views import render_form
 from meetings.events.models import Meeting
-from meetings.events.public import get_visible_meeting_or_404
+from meetings.events.languages import in_language
+from meetings.events.public import get_visible_meeting_or_404, reader_language
 from meetings.events.views import get_meeting_or_404
 from meetings.extensions import db, limiter
 from meetings.invitations.services import InvitationError, remove_invitee
@@ -62,8 +63,13 @@ def reason_text(code: str, meeting: Meeting | None = None) -> str:
     return texts.get(code, texts["closed"])
 
 
+def _shown(meeting: Meeting):
+    """The meeting as a public or personal page shows it: its texts in the page's language."""
+    return in_language(meeting, reader_language())
+
+
 def _status_page(meeting: Meeting, code: str, status: int, participant: Participant | None = None):
-    return render_template("registration/status.html", meeting=meeting, code=code,
+    return render_template("registration/status.html", meeting=_shown(meeting), code=code,
                            message=reason_text(code, meeting), participant=participant), status
 
 
@@ -112,21 +118,21 @@ def register(slug: str):
             db.session.rollback()
             if exc.code == "already":
                 resend = ResendForm(formdata=None, data={"email": form.email.data})
-                return render_template("registration/already.html", meeting=meeting, form=resend), 409
+                return render_template("registration/already.html", meeting=_shown(meeting), form=resend), 409
             return _status_page(meeting, exc.code, 409)
         except IntegrityError:
             db.session.rollback()
             resend = ResendForm(formdata=None, data={"email": form.email.data})
-            return render_template("registration/already.html", meeting=meeting, form=resend), 409
+            return render_template("registration/already.html", meeting=_shown(meeting), form=resend), 409
         return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
-    return render_form("registration/register.html", form, meeting=meeting,
+    return render_form("registration/register.html", form, meeting=_shown(meeting),
                        free=services.free_places(meeting) if meeting.capacity else None)
 
 
 @bp.route("/events/<slug>/register/sent")
 def sent(slug: str):
     meeting = get_visible_meeting_or_404(slug)
-    return render_template("registration/sent.html", meeting=meeting)
+    return render_template("registration/sent.html", meeting=_shown(meeting))
 
 
 @bp.route("/events/<slug>/register/resend", methods=["POST"])
@@ -135,7 +141,7 @@ def resend(slug: str):
     meeting = get_visible_meeting_or_404(slug)
     form = ResendForm()
     if not form.validate_on_submit():
-        return render_form("registration/already.html", form, meeting=meeting)
+        return render_form("registration/already.html", form, meeting=_shown(meeting))
     services.resend_link(meeting, form.email.data)
     db.session.commit()
     flash(_("If this address is on the list, its personal link is on its way. Please check your email."), "success")
@@ -145,7 +151,7 @@ def resend(slug: str):
 @bp.route("/events/<slug>/register/link-sent")
 def link_sent(slug: str):
     meeting = get_visible_meeting_or_404(slug)
-    return render_template("registration/link_sent.html", meeting=meeting)
+    return render_template("registration/link_sent.html", meeting=_shown(meeting))
 
 
 @bp.route("/privacy")
@@ -177,7 +183,7 @@ def confirm(token: str):
         if participant.status in ("registered", "waiting") and request.method == "POST":
             return redirect(url_for("registration.manage", token=token), code=303)
         # Link checkers in mail systems open links: only the button (a POST) confirms.
-        return render_template("registration/confirm.html", meeting=meeting, participant=participant, form=form,
+        return render_template("registration/confirm.html", meeting=_shown(meeting), participant=participant, form=form,
                                status_labels=status_labels())
     if not form.validate_on_submit():
         abort(400)
@@ -202,7 +208,7 @@ def _details_form(participant: Participant, **kwargs) -> DetailsForm:
 
 
 def _manage_page(participant: Participant, form: DetailsForm, status: int = 200):
-    return render_template("registration/manage.html", participant=participant, meeting=participant.meeting,
+    return render_template("registration/manage.html", participant=participant, meeting=_shown(participant.meeting),
                            form=form, action_form=ActionForm(formdata=None), status_labels=status_labels(),
                            answers=services.answers_for([participant.id]).get(participant.id, {}),
                            questions=form.questions), status

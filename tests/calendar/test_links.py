@@ -75,8 +75,8 @@ def test_events_page_offers_the_public_feed(client):
     make_meeting()
     page = text_of(client.get("/events/"))
     found = hrefs(page)
-    assert "webcal://meetings.test/calendar.ics" in found
-    assert "http://meetings.test/calendar.ics" in found
+    assert "webcal://meetings.test/calendar.ics?lang=en" in found
+    assert "http://meetings.test/calendar.ics?lang=en" in found
     assert any(h.startswith("https://calendar.google.com/calendar/render?cid=webcal") for h in found)
     assert any(h.startswith("https://outlook.live.com/calendar/0/addfromweb?url=webcal") for h in found)
     assert "/calendar/subscribe" in found
@@ -86,24 +86,35 @@ def test_a_topics_page_offers_the_topics_feed(client):
     ai = make_topic(name="AI", slug="ai")
     make_meeting(topics=[ai])
     found = hrefs(text_of(client.get("/events/?topic=ai")))
-    assert "webcal://meetings.test/calendar/ai.ics" in found
-    assert "http://meetings.test/calendar/ai.ics" in found
+    assert "webcal://meetings.test/calendar/ai.ics?lang=en" in found
+    assert "http://meetings.test/calendar/ai.ics?lang=en" in found
     assert "/calendar/subscribe?topic=ai" in found
-    assert "webcal://meetings.test/calendar.ics" not in found
+    assert "webcal://meetings.test/calendar.ics?lang=en" not in found
 
 
 def test_a_meeting_page_offers_download_google_outlook_and_a_subscription(client):
     meeting = make_meeting(slug="core-team", title="Core Team", starts_at=START, ends_at=START + timedelta(hours=3))
     found = hrefs(text_of(client.get("/events/core-team")))
-    assert "http://meetings.test/events/core-team.ics" in found
-    assert "webcal://meetings.test/events/core-team.ics" in found
+    assert "http://meetings.test/events/core-team.ics?lang=en" in found
+    assert "webcal://meetings.test/events/core-team.ics?lang=en" in found
     google = next(h for h in found if h.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE"))
     assert query(google)["text"] == ["Core Team"]
     assert query(google)["dates"] == ["20310702T080000Z/20310702T110000Z"]
     assert query(google)["details"] == ["http://meetings.test/events/core-team"]
     assert any(h.startswith("https://outlook.live.com/calendar/0/deeplink/compose?") for h in found)
-    assert client.get("/events/core-team.ics").status_code == 200
+    assert client.get("/events/core-team.ics?lang=en").status_code == 200
     assert meeting.uid
+
+
+def test_links_follow_the_language_chosen_on_the_page(client):
+    # Calendar clients send no Accept-Language of their own: the links carry the page's language.
+    make_meeting(slug="core-team", title="Core Team", starts_at=START, ends_at=START + timedelta(hours=3))
+    client.get("/language/de")
+    found = hrefs(text_of(client.get("/events/core-team", headers={"Accept-Language": "en"})))
+    assert "http://meetings.test/events/core-team.ics?lang=de" in found
+    assert "webcal://meetings.test/calendar.ics?lang=de" in hrefs(text_of(client.get("/events/")))
+    data = client.get("/calendar.ics?lang=de", headers={"Accept-Language": "en"}).data
+    assert b"X-WR-CALNAME:Cluster-Treffen" in data
 
 
 def test_a_private_meeting_page_offers_no_subscription(organiser_client):
@@ -120,13 +131,13 @@ def test_help_page_explains_each_client(client):
     page = text_of(response)
     for client_name in ("Google Calendar", "Outlook", "Apple Calendar", "Thunderbird"):
         assert f">{client_name}" in page, client_name
-    assert "webcal://meetings.test/calendar.ics" in hrefs(page)
+    assert "webcal://meetings.test/calendar.ics?lang=en" in hrefs(page)
 
 
 def test_help_page_for_a_topic(client):
     make_topic(name="AI", slug="ai")
     found = hrefs(text_of(client.get("/calendar/subscribe?topic=ai")))
-    assert "webcal://meetings.test/calendar/ai.ics" in found
+    assert "webcal://meetings.test/calendar/ai.ics?lang=en" in found
 
 
 @pytest.mark.parametrize("topic", ["unknown", "a\x00b", "x" * 200])

@@ -55,7 +55,8 @@ def test_a_fresh_extraction_finds_no_message_the_catalogs_lack(tmp_path):
     output = tmp_path / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-                    "-k", "ngettext:1,2", "-o", str(output), "--no-location", "--omit-header", "."],
+                    "-k", "ngettext:1,2", "-k", "lazy_ngettext:1,2", "-o", str(output), "--no-location",
+                    "--omit-header", "."],
                    cwd=ROOT, check=True, capture_output=True)
     with open(output, "rb") as handle:
         extracted = {message.id if isinstance(message.id, str) else message.id[0]
