@@ -365,6 +365,12 @@ def calendar(events_or_meetings: Iterable[Any], *, method: str | None = None, na
     return cal
 
 
+def serialise(cal: Calendar) -> bytes:
+    """The calendar's bytes: icalendar's content lines, folded by :func:`fold` (the same
+    bytes as ``to_ical()``, several times faster for a feed of a thousand events)."""
+    return b"".join(fold(line) + b"\r\n" for line in cal.content_lines() if line)
+
+
 def stable_uid(*parts: str) -> str:
     """A calendar-level UID that stays the same for the same feed."""
     return f"{uuid.uuid5(uuid.NAMESPACE_URL, '/'.join(parts))}@cluster-meetings"
@@ -373,7 +379,7 @@ def stable_uid(*parts: str) -> str:
 def download(meeting, *, base_url: str, language: str, agenda=None) -> bytes:
     """One meeting as a .ics file to import (no METHOD, no ORGANIZER or ATTENDEE)."""
     event = meeting_event(meeting, base_url=base_url, language=language, agenda=agenda)
-    return calendar([event]).to_ical()
+    return serialise(calendar([event]))
 
 
 def feed(meetings_with_agenda: Iterable[tuple[Any, Any]], *, name: str, uid: str, base_url: str,
@@ -381,14 +387,14 @@ def feed(meetings_with_agenda: Iterable[tuple[Any, Any]], *, name: str, uid: str
     """A subscribable feed: pairs of (meeting, agenda schedule or None), in order."""
     events = [meeting_event(meeting, base_url=base_url, language=language, agenda=agenda)
               for meeting, agenda in meetings_with_agenda]
-    return calendar(events, name=name, description=description, uid=uid, refresh=REFRESH,
-                    url=url).to_ical()
+    return serialise(calendar(events, name=name, description=description, uid=uid, refresh=REFRESH,
+                    url=url))
 
 
 def personal_feed(events: Iterable[Event], *, name: str, uid: str) -> bytes:
     """A contact's own feed: events already made with ``meeting_event`` (their answer
     in the description, an alarm if asked for), with the feed's name and refresh hints."""
-    return calendar(list(events), name=name, uid=uid, refresh=REFRESH).to_ical()
+    return serialise(calendar(list(events), name=name, uid=uid, refresh=REFRESH))
 
 
 class Invitation:
@@ -426,7 +432,7 @@ class Invitation:
         # Runs of shared lines, already folded, between the person's own (unfolded) lines.
         self._pieces: list[bytes | Contentline] = []
         shared: list[bytes] = []
-        for line in calendar([event], method=method).content_lines():
+        for line in calendar([event], method=method).content_lines():  # as serialise() writes them
             if not line:
                 continue
             if line.startswith("ATTENDEE") or _LINK_MARK in line:

@@ -171,6 +171,37 @@ ROBOTICS_DAY_AGENDA = [
 ]
 
 
+# The public event is announced on both sides of the border: its texts in German and Dutch too.
+ROBOTICS_DAY_TRANSLATIONS = {
+    "de": {"title": "Robotik-Tag", "description": """\
+Ein Nachmittag für Unternehmen aus der deutsch-niederländischen Grenzregion: Roboter im
+Mechatronik-Labor der Saxion im Einsatz erleben, hören, wie Partner des Clusters KI und
+Automatisierung nutzen, und die Menschen kennenlernen, die bei Ihrem nächsten Projekt helfen.
+
+Die Vorträge sind auf Englisch. Der Eintritt ist frei; bitte melden Sie sich an.
+"""},
+    "nl": {"title": "Roboticadag", "description": """\
+Een middag voor bedrijven uit de Nederlands-Duitse grensregio: zie robots aan het werk in
+het mechatronicalab van Saxion, hoor hoe partners van het cluster AI en automatisering
+inzetten, en ontmoet de mensen die u verder kunnen helpen met uw volgende project.
+
+De presentaties zijn in het Engels. De toegang is gratis; meld u wel aan.
+"""},
+}
+
+ROBOTICS_DAY_ITEM_TITLES = {
+    "Welcome": {"de": "Begrüßung", "nl": "Welkom"},
+    "Robots for small series: examples from the region": {
+        "de": "Roboter für kleine Serien: Beispiele aus der Region",
+        "nl": "Robots voor kleine series: voorbeelden uit de regio"},
+    "AI on the shop floor": {"de": "KI in der Fertigung", "nl": "AI op de werkvloer"},
+    "Break and lab tour": {"de": "Pause und Laborführung", "nl": "Pauze en rondleiding door het lab"},
+    "Funding and support for cross-border projects": {
+        "de": "Förderung und Unterstützung für grenzüberschreitende Projekte",
+        "nl": "Subsidies en ondersteuning voor grensoverschrijdende projecten"},
+    "Networking drinks": {"de": "Get-together", "nl": "Netwerkborrel"},
+}
+
 ROBOTICS_DAY_DESCRIPTION = """\
 An afternoon for companies from the Dutch-German border region: see robots at work in
 the Saxion mechatronics lab, hear how partners of the cluster use AI and automation,
@@ -249,14 +280,19 @@ def _local(day: date, at: time, zone: str) -> datetime:
     return to_utc(datetime.combine(day, at), zone)
 
 
-def _meeting(venue: Venue, day: date, starts: time, ends: time, agenda, topics: list[Topic], **data) -> Meeting:
+def _meeting(venue: Venue, day: date, starts: time, ends: time, agenda, topics: list[Topic], *,
+             item_titles: dict[str, dict[str, str]] | None = None, **data) -> Meeting:
+    """A meeting in English; ``translations`` (meeting texts) and ``item_titles`` (agenda titles
+    by their English title) give the German and Dutch texts where there are any."""
     meeting = save_meeting(None, {
         **data, "language": "en", "timezone": venue.timezone, "venue_id": venue.id,
         "starts_at": _local(day, starts, venue.timezone), "ends_at": _local(day, ends, venue.timezone),
         "topic_ids": [topic.id for topic in topics]})
     for start_time, minutes, title, presenter, notes in agenda:
+        titles = (item_titles or {}).get(title, {})
         add_agenda_item(meeting, {"title": title, "start_time": start_time, "duration_minutes": minutes,
-                                  "presenter": presenter, "notes": notes})
+                                  "presenter": presenter, "notes": notes,
+                                  "translations": {language: {"title": text} for language, text in titles.items()}})
     return meeting
 
 
@@ -351,6 +387,7 @@ def load_demo(today: date | None = None) -> DemoSummary:
         saxion, event_day, time(13, 0), time(17, 30), ROBOTICS_DAY_AGENDA,
         [topics["AI"], topics["Automation & Digitalisation"]],
         title="Robotics Day", slug=f"robotics-day-{event_day.year}", description=ROBOTICS_DAY_DESCRIPTION,
+        translations=ROBOTICS_DAY_TRANSLATIONS, item_titles=ROBOTICS_DAY_ITEM_TITLES,
         visibility="public", status="scheduled", capacity=60,
         registration_opens_at=_local(today - timedelta(days=1), time(9, 0), saxion.timezone),
         registration_closes_at=_local(event_day - timedelta(days=2), time(23, 0), saxion.timezone))

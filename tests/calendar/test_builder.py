@@ -414,3 +414,10 @@ def test_fold_gives_icalendars_bytes():
             line = "DESCRIPTION:" + "".join(generator.choice(pieces) for _ in range(length))
             assert builder.fold(line) == Contentline(line).to_ical(), line
     assert builder.fold("SUMMARY:short") == b"SUMMARY:short"
+
+
+def test_serialise_gives_icalendars_bytes(bare_app):
+    m = meeting(description=NASTY, agenda_items=[AgendaItem(position=0, title=NASTY * 3, start_time=time(9))])
+    cal = builder.calendar([builder.meeting_event(m, base_url=BASE, language="de")], name=NASTY, uid="u",
+                           refresh=builder.REFRESH)
+    assert builder.serialise(cal) == cal.to_ical()

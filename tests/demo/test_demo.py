@@ -159,6 +159,16 @@ def test_public_event_is_shown_to_anonymous_visitors(demo, client):
     assert client.get(f"/events/{meeting('core-team-meeting-').slug}").status_code == 404
 
 
+def test_public_event_is_announced_in_german_and_dutch_too(demo, client):
+    event = meeting("robotics-day")
+    assert set(event.translations) == {"de", "nl"}
+    assert all(set(item.translations) == {"de", "nl"} for item in event.agenda_items)
+    german = text_of(client.get(f"/events/{event.slug}", headers={"Accept-Language": "de"}))
+    assert "Robotik-Tag" in german and "KI in der Fertigung" in german
+    dutch = client.get(f"/events/{event.slug}.ics?lang=nl").data.decode()
+    assert "SUMMARY:Roboticadag" in dutch and "Netwerkborrel" in dutch
+
+
 def test_demo_organiser_can_log_in_as_administrator(demo, client):
     user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     assert user.is_admin and user.active and user.password_hash.startswith("$argon2id$")

@@ -240,18 +240,22 @@ def test_each_registrant_reads_a_bilingual_meeting_in_their_language(manual_app,
     assert str(vevent(ics)[1]["SUMMARY"]) == "Core Team meeting"
 
 
+def _invite_a_german_and_a_dutch_contact(meeting, smtp_server) -> dict:
+    for name, email, language in (("Jürgen Weiß", "juergen@example.de", "de"),
+                                  ("Annelies de Vries", "annelies@example.nl", "nl")):
+        make_participant(meeting, make_contact(name=name, email=email, language=language))
+    services.send_invitations(meeting)
+    db.session.commit()
+    return received_by_address(smtp_server, 2)
+
+
 def test_german_and_dutch_invitees_each_read_their_language(manual_app, smtp_server):
     year = datetime.now(timezone.utc).year + 1
     meeting = make_meeting(title="Core Team meeting", visibility="invitation", agenda=2,
                            starts_at=datetime(year, 7, 2, 8, 0, tzinfo=timezone.utc),
                            ends_at=datetime(year, 7, 2, 13, 0, tzinfo=timezone.utc))
     meeting.agenda_items[1].start_time = time(11, 0)
-    for name, email, language in (("Jürgen Weiß", "juergen@example.de", "de"),
-                                  ("Annelies de Vries", "annelies@example.nl", "nl")):
-        make_participant(meeting, make_contact(name=name, email=email, language=language))
-    services.send_invitations(meeting)
-    db.session.commit()
-    received = received_by_address(smtp_server, 2)
+    received = _invite_a_german_and_a_dutch_contact(meeting, smtp_server)
     for address, language in (("juergen@example.de", "de"), ("annelies@example.nl", "nl")):
         subject, text, html, ics = parts(received[address])
         assert_in_language(language, subject, text, html, INVITATION_WORDS["invitation"][language])
@@ -264,12 +268,7 @@ def test_german_and_dutch_invitees_each_read_their_language(manual_app, smtp_ser
 def test_bilingual_invitation_titles_in_each_invitees_language(manual_app, smtp_server):
     meeting = make_meeting(title="Core Team meeting", visibility="invitation", agenda=2)
     _bilingual(meeting)
-    for name, email, language in (("Jürgen Weiß", "juergen@example.de", "de"),
-                                  ("Annelies de Vries", "annelies@example.nl", "nl")):
-        make_participant(meeting, make_contact(name=name, email=email, language=language))
-    services.send_invitations(meeting)
-    db.session.commit()
-    received = received_by_address(smtp_server, 2)
+    received = _invite_a_german_and_a_dutch_contact(meeting, smtp_server)
 
     subject, text, html, ics = parts(received["juergen@example.de"])
     assert subject == "Einladung: Kernteam-Treffen"
