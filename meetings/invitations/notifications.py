@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.calendar import personal
 from meetings.calendar.builder import Invitation
+from meetings.core.database import among
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
 from meetings.events.languages import in_language, schedule_in_language
@@ -100,7 +101,7 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
     """
     ids = {m.participant_id for m in messages if m.participant_id is not None}
     people = {p.id: p for p in db.session.scalars(
-        select(Participant).where(Participant.id.in_(ids))
+        select(Participant).where(among(Participant.id, ids))
         .options(selectinload(Participant.contact),
                  selectinload(Participant.meeting).selectinload(Meeting.venue),
                  selectinload(Participant.meeting).selectinload(Meeting.agenda_items),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.events.services import details_fingerprint, record_sent_details
@@ -87,9 +88,9 @@ def send_invitations(meeting: Meeting) -> int:
         # Those already invited must get the changes before newcomers see another version.
         raise InvitationError("update_first")
     # One UPDATE for all, however many they are: the request only queues the work.
-    db.session.execute(update(Participant).where(Participant.id.in_([p.id for p in pending]))
+    db.session.execute(update(Participant).where(among(Participant.id, [p.id for p in pending]))
                        .values(invited_at=utcnow(), sent_sequence=meeting.sequence)
-                       .execution_options(synchronize_session="evaluate"))
+                       .execution_options(synchronize_session="fetch"))
     notifications.send_invitations(pending, meeting)
     if meeting.sent_fingerprint is None:
         record_sent_details(meeting)

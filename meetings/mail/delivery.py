@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from flask_mail import BadHeaderError, Connection, email_dispatched
 from sqlalchemy import and_, bindparam, or_, select, update
 
+from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.extensions import db
 from meetings.mail.message import OutboxMail
@@ -153,7 +154,7 @@ def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None,
         db.session.commit()
         return None
     claimed = _prepared(claimed, report)
-    rows = db.session.execute(select(*_CONTENT).where(OutboxMessage.id.in_(claimed))
+    rows = db.session.execute(select(*_CONTENT).where(among(OutboxMessage.id, claimed))
                               .order_by(OutboxMessage.id)).all()
     db.session.commit()
     sender = current_app.config.get("MAIL_DEFAULT_SENDER")
@@ -171,7 +172,7 @@ def _prepared(claimed: list[int], report: DeliveryReport) -> list[int]:
     Flushes; the caller commits."""
     failed = prepare(claimed)
     for message_id, error in db.session.execute(
-            select(OutboxMessage.id, OutboxMessage.last_error).where(OutboxMessage.id.in_(failed))):
+            select(OutboxMessage.id, OutboxMessage.last_error).where(among(OutboxMessage.id, failed))):
         report.failed += 1
         report.errors[message_id] = error
     return [message_id for message_id in claimed if message_id not in set(failed)]
@@ -182,7 +183,7 @@ def _due_filter(now: datetime, ids: list[int] | None, include_not_due: bool, exc
     if not include_not_due:
         conditions.append(OutboxMessage.next_attempt_at <= now)
     if ids is not None:
-        conditions.append(OutboxMessage.id.in_(ids))
+        conditions.append(among(OutboxMessage.id, ids))
     if exclude:
         conditions.append(OutboxMessage.id.not_in(exclude))
     return and_(*conditions)
@@ -214,7 +215,7 @@ def claim(batch_size: int, *, ids: list[int] | None = None, include_not_due: boo
         # Conditional on the state: a row another worker claimed in between is not taken.
         result = db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status.in_((QUEUED, FAILED)))
+            .where(among(OutboxMessage.id, candidates), OutboxMessage.status.in_((QUEUED, FAILED)))
             .values(status=SENDING, claimed_at=now).returning(OutboxMessage.id)
             .execution_options(synchronize_session=False))
         claimed = sorted(result.scalars()) if candidates else []
@@ -432,7 +433,7 @@ class _Batch:
     def release(self) -> None:
         """Give the claimed messages back untouched: they were never tried."""
         table = OutboxMessage.__table__
-        db.session.execute(table.update().where(table.c.id.in_([row.id for row, _ in self.items]),
+        db.session.execute(table.update().where(among(table.c.id, [row.id for row, _ in self.items]),
                                                 table.c.status == SENDING)
                            .values(status=QUEUED, claimed_at=None))
         db.session.commit()

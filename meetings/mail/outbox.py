@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.extensions import db
 from meetings.mail.message import ICS_METHODS, calendar_method, check_address, inline_css, new_message_id, one_line
@@ -184,7 +185,7 @@ def prepare(ids: Iterable[int] | None = None) -> list[int]:
              .where(OutboxMessage.text_body.is_(None), OutboxMessage.status.in_((QUEUED, SENDING, FAILED)))
              .order_by(OutboxMessage.kind, OutboxMessage.id))
     if ids is not None:
-        query = query.where(OutboxMessage.id.in_(list(ids)))
+        query = query.where(among(OutboxMessage.id, ids))
     failed: list[int] = []
     for kind, group in groupby(db.session.scalars(query), key=lambda message: message.kind):
         messages = list(group)
