@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.blog.models import Post
 from meetings.blog.notifications import follow_post_schedule, send_post_published
-from meetings.core.formatting import date_long
+from meetings.core.formatting import date_long, format_locale
 from meetings.core.markdown import render_markdown
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
@@ -146,7 +146,7 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
             closing.append(_("Next steps: %(steps)s.", steps=_names(described, locale)))
         if record and record.next_meeting_on:
             closing.append(_("The group plans to meet again on %(date)s.",
-                             date=format_date(record.next_meeting_on, format="long", locale=locale)))
+                             date=format_date(record.next_meeting_on, format="long", locale=format_locale(locale))))
         elif record and record.next_meeting_note:
             intent = _markdown_text(record.next_meeting_note)
             # The intent is the organiser's own words, in the meeting's language: woven

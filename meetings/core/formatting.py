@@ -9,8 +9,19 @@ from flask_babel import get_locale
 from meetings.core.timezones import get_zone
 
 
+# The cluster's English is European English: day before month, 24-hour clock.
+_FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def format_locale(language: str | None = None) -> str:
+    """The Babel locale that dates and numbers are written in for ``language``
+    (default: the page's): '5 June 2024', '5. Juni 2024', '5 juni 2024'."""
+    language = language or str(get_locale() or "en")
+    return _FORMAT_LOCALES.get(language, language)
+
+
 def _locale(locale: str | None) -> str:
-    return locale or str(get_locale() or "en")
+    return format_locale(locale)
 
 
 def date_long(instant: datetime, zone_name: str, locale: str | None = None) -> str:

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from babel.dates import format_date
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from meetings.auth.access import require_organiser, safe_next
 from meetings.blog.services import create_followup_post, post_for_meeting
+from meetings.core.formatting import format_locale
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.events.services import get_meeting
@@ -35,7 +35,7 @@ def open_actions_before(meeting: Meeting):
 @bp.app_template_filter("format_day")
 def format_day(day) -> str:
     """A calendar date in the reader's language: '5 Jun 2024'."""
-    return format_date(day, format="medium", locale=str(get_locale() or "en"))
+    return format_date(day, format="medium", locale=format_locale())
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:

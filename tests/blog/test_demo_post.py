@@ -35,7 +35,7 @@ def test_demo_post_is_the_draft_of_the_recorded_kick_off(app, client):
     # Built from the record: attendance, agenda topics, decisions, actions, next meeting.
     record = db.session.get(MeetingRecord, kick_off.id)
     assert record.next_meeting_note == "before the summer holidays" and len(record.decision_list) == 3
-    for fact in ("Wednesday, June 5, 2024", "High Tech Factory", "Enschede", "Cyber Security",
+    for fact in ("Wednesday, 5 June 2024", "High Tech Factory", "Enschede", "Cyber Security",
                  "Remanufacturing", record.decision_list[0], "before the summer holidays"):
         assert fact in post.body
     # The public reads it on the blog, in the feed, and from the home page.

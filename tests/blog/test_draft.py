@@ -16,7 +16,7 @@ from tests.followup.scenario import make_held_meeting
 from tests.helpers import post_form, text_of
 
 EXPECTED_EN = """\
-On Wednesday, June 5, 2024, people from 3 organisations met at High Tech Factory in Enschede for the \
+On Wednesday, 5 June 2024, people from 3 organisations met at High Tech Factory in Enschede for the \
 Core Team kick-off meeting.
 
 Represented were IHK Nord Westfalen, Saxion Mechatronics Research Group, and University of Twente. \
@@ -62,7 +62,7 @@ def test_draft_with_a_fixed_next_date_and_a_private_partner(app):
     db.session.commit()
     with app.test_request_context():
         body = draft_followup(held.meeting, "en").body
-    assert "The group plans to meet again on June 26, 2025." in body
+    assert "The group plans to meet again on 26 June 2025." in body
     assert "before the summer" not in body
     assert "WFG Borken" not in body  # not a public partner of the cluster
 

@@ -69,7 +69,7 @@ def test_organiser_records_the_meeting_and_publishes_its_post(page, browser, liv
     expect(page.get_by_text("A draft of the follow-up post was written from the record.")).to_be_visible()
     body = page.get_by_label("Text")
     draft = body.input_value()
-    assert draft.startswith("On Wednesday, June 5, 2024, people from 4 organisations met at High Tech Factory")
+    assert draft.startswith("On Wednesday, 5 June 2024, people from 4 organisations met at High Tech Factory")
     assert "Robot GmbH" in draft and "Programme for the Robotics Day (Saxion Mechatronics Research Group)" in draft
     assert_accessible(page, axe_script, "post editor")
 
