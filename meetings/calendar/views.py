@@ -94,23 +94,32 @@ def _not_modified(etag: str, last_modified: datetime | None, req: Request | None
     return False
 
 
-def _validators(response: Response, etag: str, last_modified: datetime | None, cache_control: str) -> Response:
+# Personal feeds are nobody's search result.
+NOINDEX = ("X-Robots-Tag", "noindex")
+
+
+def _validators(response: Response, etag: str, last_modified: datetime | None, cache_control: str,
+                noindex: bool = False) -> Response:
+    """The headers every feed answer carries, full or 304 (``noindex``: a personal feed)."""
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers["Cache-Control"] = cache_control
     response.vary.add("Accept-Language")
+    if noindex:
+        response.headers.add(*NOINDEX)
     return response
 
 
-def _answer(etag: str, last_modified: datetime | None, cache_control: str, build, filename: str | None = None):
+def _answer(etag: str, last_modified: datetime | None, cache_control: str, build, filename: str | None = None,
+            noindex: bool = False):
     if _not_modified(etag, last_modified):
         response = Response(status=304)
     else:
         response = Response(build(), content_type=CONTENT_TYPE)
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _validators(response, etag, last_modified, cache_control)
+    return _validators(response, etag, last_modified, cache_control, noindex)
 
 
 class FeedBodies:
@@ -271,9 +280,7 @@ def personal_feed(token: str):
         return builder.personal_feed(events, name=name,
                                      uid=builder.stable_uid(base_url, "feeds", str(state.contact_id)))
 
-    response = _answer(state.etag, state.last_modified, PERSONAL_FEED_CACHE, build)
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return _answer(state.etag, state.last_modified, PERSONAL_FEED_CACHE, build, noindex=True)
 
 
 # --- revalidation before the application's request handling -------------------------------------
@@ -330,10 +337,11 @@ class FeedRevalidation:
             return None
         if mark is None or not _not_modified(mark.etag, mark.last_modified, req):
             return None
-        # What ``_answer`` sends with a 304.
+        # The headers of the 304 ``_answer`` would send, written out: a Response object here
+        # would cost this path a tenth of its speed.
         headers = [("ETag", quote_etag(mark.etag)), ("Cache-Control", cache_control), ("Vary", "Accept-Language")]
         if endpoint == "calendar.personal_feed":
-            headers.append(("X-Robots-Tag", "noindex"))
+            headers.append(NOINDEX)
         return headers
 
 
