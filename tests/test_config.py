@@ -63,6 +63,7 @@ def test_cookie_flags(tmp_path, env_name, secure):
     assert cfg["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert cfg["SESSION_COOKIE_SECURE"] is secure
     assert cfg["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert cfg["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert cfg["REMEMBER_COOKIE_SECURE"] is secure
 
 
