@@ -82,7 +82,8 @@ def test_remember_cookie_is_httponly_and_samesite_lax(client, organiser):
 @pytest.fixture
 def production_client(app, _schema, tmp_path):
     """A client of an app made with the production settings (on the test database)."""
-    settings = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "p" * 64, "DATABASE_URL": _schema})
+    settings = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "p" * 64, "DATABASE_URL": _schema,
+                                      "MAIL_DEFAULT_SENDER": "meetings@cluster.example"})
     production = create_app(settings)
     yield production.test_client()
     with production.app_context():
