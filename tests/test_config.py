@@ -191,11 +191,16 @@ def test_production_base_url_does_not_follow_the_development_server(tmp_path):
     assert cfg["BASE_URL"] == "http://127.0.0.1:5000"
 
 
-@pytest.mark.parametrize("setting", ["FLASK_RUN_PORT"])
+@pytest.mark.parametrize("setting", ["FLASK_RUN_PORT", "TRUSTED_PROXY_HOPS"])
 @pytest.mark.parametrize("value", ["-1", "two", "1.5"])
 def test_counts_that_are_no_whole_number_are_refused(tmp_path, setting, value):
     with pytest.raises(ConfigError, match=rf"^{setting} must be a whole number of 0 or more, not '{value}'"):
         load_config(tmp_path, {"SECRET_KEY": "x", setting: value})
+
+
+def test_no_proxy_is_trusted_by_default(tmp_path):
+    assert load_config(tmp_path, {"SECRET_KEY": "x"})["TRUSTED_PROXY_HOPS"] == 0
+    assert load_config(tmp_path, {"SECRET_KEY": "x", "TRUSTED_PROXY_HOPS": "2"})["TRUSTED_PROXY_HOPS"] == 2
 
 
 def test_the_invitation_names_the_sender_as_organizer(app, _schema, tmp_path):
