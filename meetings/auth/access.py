@@ -7,13 +7,11 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
+from meetings.auth.models import User
 from meetings.extensions import db, login_manager
 
 
-
 def init_login(app: Flask) -> None:
-    from meetings.auth.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -32,7 +30,7 @@ def init_login(app: Flask) -> None:
         return user
 
 
-def start_session(user, remember: bool) -> None:
+def start_session(user: User, remember: bool) -> None:
     """Log ``user`` in on this browser, with a CSRF token of the new session's own."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     session.pop(field, None)
