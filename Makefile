@@ -25,6 +25,9 @@ $(STAMP): requirements.lock pyproject.toml
 meetings/translations/%/LC_MESSAGES/messages.mo: meetings/translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d meetings/translations -l $* -f
 
+# FLASK_RUN_HOST and FLASK_RUN_PORT for every step: the links the demo and the app write follow them.
+run: export FLASK_RUN_HOST = $(HOST)
+run: export FLASK_RUN_PORT = $(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty

@@ -6,7 +6,9 @@ Nothing here reads the environment at import time: ``load_config`` is called by
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,16 +19,19 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("FLASK_ENV_NAME", "development", "`development` or `production`; production requires SECRET_KEY and marks cookies Secure"),
     ("DATABASE_URL", "sqlite:///instance/meetings.sqlite3", "SQLAlchemy database URL; `postgresql://...` uses psycopg 3"),
     ("SECRET_KEY", "generated once into instance/secret_key", "signs sessions and CSRF tokens; required in production"),
-    ("BASE_URL", "http://127.0.0.1:5000", "public address of the app, used for links in emails and feeds"),
+    ("BASE_URL", "http://127.0.0.1:5000 (development: http://FLASK_RUN_HOST:FLASK_RUN_PORT)", "public address of the app, used for links in emails and feeds"),
+    ("FLASK_RUN_HOST", "127.0.0.1", "address `flask run` serves on (`make run HOST=...` sets it); in development the default BASE_URL follows it"),
+    ("FLASK_RUN_PORT", "5000", "port `flask run` serves on (`make run PORT=...` sets it); in development the default BASE_URL follows it"),
+    ("TRUSTED_PROXY_HOPS", "0", "how many reverse proxies in front of the app set X-Forwarded-For, -Proto and -Host (werkzeug's ProxyFix); 0 trusts none of these headers"),
     ("MAIL_SERVER", "(empty: mail is kept in the outbox)", "SMTP host"),
     ("MAIL_PORT", "25", "SMTP port"),
     ("MAIL_USERNAME", "(empty)", "SMTP user name"),
     ("MAIL_PASSWORD", "(empty)", "SMTP password"),
     ("MAIL_USE_TLS", "false", "STARTTLS after connecting"),
     ("MAIL_USE_SSL", "false", "SMTP over TLS from the start"),
-    ("MAIL_DEFAULT_SENDER", "meetings@localhost", "From address of every email"),
-    ("ORGANIZER_EMAIL", "MAIL_DEFAULT_SENDER", "mailbox named as ORGANIZER in invitations; calendar replies go there, so it must reach a person or the app"),
-    ("ORGANIZER_NAME", "(empty)", "name shown with ORGANIZER_EMAIL in invitations (e.g. the cluster office)"),
+    ("MAIL_DEFAULT_SENDER", "meetings@localhost", "From address of every email, with or without a name (`Cluster Meetings <meetings@cluster.example>`)"),
+    ("ORGANIZER_EMAIL", "the address in MAIL_DEFAULT_SENDER", "mailbox named as ORGANIZER in invitations; calendar replies go there, so it must reach a person or the app: production refuses @localhost and no-reply addresses"),
+    ("ORGANIZER_NAME", "the name in ORGANIZER_EMAIL or MAIL_DEFAULT_SENDER", "name shown with ORGANIZER_EMAIL in invitations (e.g. the cluster office)"),
     ("FEED_PAST_DAYS", "183", "how many days back the public calendar feeds reach"),
     ("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour", "registrations one client address may post"),
     ("REGISTRATION_LINK_RATE_LIMIT", "30 per minute", "requests for a new personal registration link one client address may make"),
@@ -58,6 +63,55 @@ class ConfigError(RuntimeError):
     """A setting is missing or wrong; raised when the app is made."""
 
 
+# Local parts of mailboxes nobody reads: noreply, no-reply, no_reply, donotreply, do-not-reply, ...
+_NO_REPLY = re.compile(r"(no|donot|dont)(reply|respond|answer)")
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
+
+
+def _organizer(env: Mapping[str, str], sender: str, production: bool) -> tuple[str, str | None]:
+    """The ORGANIZER's address and name: ORGANIZER_EMAIL, else MAIL_DEFAULT_SENDER, either
+    of them written as an address or as ``Name <address>``; ORGANIZER_NAME names it if set."""
+    setting = "ORGANIZER_EMAIL" if env.get("ORGANIZER_EMAIL") else "MAIL_DEFAULT_SENDER"
+    given = env.get("ORGANIZER_EMAIL") or sender
+    found = getaddresses([given])
+    name, address = found[0] if len(found) == 1 else ("", "")
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or "@" in local or any(c.isspace() for c in address):
+        raise ConfigError(f"{setting} must be one email address, as name@example.org or "
+                          f"Name <name@example.org>, not {given!r}")
+    if production:
+        domain = domain.lower().rstrip(".")
+        if domain == "localhost" or domain.endswith((".localhost", ".localdomain")):
+            raise ConfigError(f"{setting} {address!r} is a local address: invitations name it as ORGANIZER "
+                              "and calendar replies go there; set ORGANIZER_EMAIL to a mailbox that reaches "
+                              "the organisers or the app")
+        if _NO_REPLY.search(re.sub(r"[^a-z]", "", local.lower())):
+            raise ConfigError(f"{setting} {address!r} is a no-reply address: invitations name it as ORGANIZER "
+                              "and calendar replies go there; set ORGANIZER_EMAIL to a mailbox that reaches "
+                              "the organisers or the app")
+    return address, env.get("ORGANIZER_NAME") or name or None
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of zero or more from ``env[name]``."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+    return int(raw)
+
+
+def _development_base_url(host: str | None, port: int) -> str:
+    """Where ``flask run`` (and so ``make run HOST=... PORT=...``) serves: the links in emails follow it."""
+    host = (host or "127.0.0.1").strip()
+    if host in _WILDCARD_HOSTS:
+        host = "127.0.0.1"  # listening everywhere: this machine is the one address sure to answer
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary from ``environ`` (default: os.environ)."""
     env = dict(os.environ if environ is None else environ)
@@ -74,11 +128,16 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
     if db_url.startswith("postgresql://"):
         db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
     sender = env.get("MAIL_DEFAULT_SENDER") or "meetings@localhost"
+    organizer_email, organizer_name = _organizer(env, sender, production)
+    base_url = env.get("BASE_URL") or "http://127.0.0.1:5000"
+    if not env.get("BASE_URL") and not production:
+        base_url = _development_base_url(env.get("FLASK_RUN_HOST"), _count(env, "FLASK_RUN_PORT", 5000))
     return {
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url.rstrip("/"),
+        "TRUSTED_PROXY_HOPS": _count(env, "TRUSTED_PROXY_HOPS", 0),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
@@ -86,8 +145,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": sender,
-        "ORGANIZER_EMAIL": env.get("ORGANIZER_EMAIL") or sender,
-        "ORGANIZER_NAME": env.get("ORGANIZER_NAME") or None,
+        "ORGANIZER_EMAIL": organizer_email,
+        "ORGANIZER_NAME": organizer_name,
         "FEED_PAST_DAYS": int(env.get("FEED_PAST_DAYS") or 183),
         "REGISTRATION_RATE_LIMIT": env.get("REGISTRATION_RATE_LIMIT") or "10 per minute;60 per hour",
         "REGISTRATION_LINK_RATE_LIMIT": env.get("REGISTRATION_LINK_RATE_LIMIT") or "30 per minute",
@@ -100,6 +159,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,

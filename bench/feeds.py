@@ -217,7 +217,7 @@ def run(database_url: str | None = None) -> dict:
             db.session.remove()
             db.engine.dispose()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "BASE_URL": "http://meetings.test",
-               "FLASK_ENV_NAME": "production", "PYTHONPATH": str(ROOT)}
+               "MAIL_DEFAULT_SENDER": "cluster@meetings.test", "FLASK_ENV_NAME": "production", "PYTHONPATH": str(ROOT)}
         results: dict[str, list[dict]] = {name: [] for name in SECONDS}
         with Gunicorn(env) as server:
             full = _request(server.port, "/calendar.ics", {})[1]

@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     register_feed_revalidation(app)
+    register_proxy(app)
     return app
 
 
@@ -125,6 +126,13 @@ def register_feed_revalidation(app: Flask) -> None:
     from meetings.calendar.views import init_feed_revalidation
 
     init_feed_revalidation(app)
+
+
+def register_proxy(app: Flask) -> None:
+    """Last, so that it is outermost: every layer sees the client's address, scheme and host."""
+    from meetings.site.security import init_proxy
+
+    init_proxy(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -19,8 +19,11 @@ def test_production_without_secret_key_is_refused(tmp_path):
     assert not (tmp_path / "secret_key").exists()
 
 
+PRODUCTION = {"FLASK_ENV_NAME": "production", "MAIL_DEFAULT_SENDER": "meetings@cluster.example"}
+
+
 def test_production_uses_the_given_secret_key(tmp_path):
-    cfg = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "s3cret"})
+    cfg = load_config(tmp_path, {**PRODUCTION, "SECRET_KEY": "s3cret"})
     assert cfg["SECRET_KEY"] == "s3cret"
     assert not (tmp_path / "secret_key").exists()
 
@@ -58,11 +61,12 @@ def test_default_database_lives_in_the_instance_folder(tmp_path):
 
 @pytest.mark.parametrize("env_name,secure", [("development", False), ("production", True)])
 def test_cookie_flags(tmp_path, env_name, secure):
-    cfg = load_config(tmp_path, {"FLASK_ENV_NAME": env_name, "SECRET_KEY": "x"})
+    cfg = load_config(tmp_path, {**PRODUCTION, "FLASK_ENV_NAME": env_name, "SECRET_KEY": "x"})
     assert cfg["SESSION_COOKIE_HTTPONLY"] is True
     assert cfg["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert cfg["SESSION_COOKIE_SECURE"] is secure
     assert cfg["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert cfg["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert cfg["REMEMBER_COOKIE_SECURE"] is secure
 
 
@@ -104,3 +108,120 @@ def test_every_setting_is_read(name):
 @pytest.mark.parametrize("name,default,meaning", config.SETTINGS, ids=[name for name, _, _ in config.SETTINGS])
 def test_every_setting_is_in_the_readme_table(name, default, meaning):
     assert f"| `{name}` | {default} | {meaning} |" in README.read_text(encoding="utf-8")
+
+
+# --- the ORGANIZER of invitations ------------------------------------------------------
+
+@pytest.mark.parametrize("env,address,name", [
+    ({"MAIL_DEFAULT_SENDER": "Cluster Meetings <meetings@cluster.example>"}, "meetings@cluster.example",
+     "Cluster Meetings"),
+    ({"MAIL_DEFAULT_SENDER": '"Büro, Cluster" <buero@cluster.example>'}, "buero@cluster.example", "Büro, Cluster"),
+    ({"MAIL_DEFAULT_SENDER": "meetings@cluster.example"}, "meetings@cluster.example", None),
+    ({"MAIL_DEFAULT_SENDER": "Cluster Meetings <meetings@cluster.example>", "ORGANIZER_NAME": "Cluster Office"},
+     "meetings@cluster.example", "Cluster Office"),
+    ({"MAIL_DEFAULT_SENDER": "Cluster Meetings <meetings@cluster.example>",
+      "ORGANIZER_EMAIL": "Cluster Office <office@cluster.example>"}, "office@cluster.example", "Cluster Office"),
+    ({"MAIL_DEFAULT_SENDER": "Cluster Meetings <meetings@cluster.example>",
+      "ORGANIZER_EMAIL": "office@cluster.example"}, "office@cluster.example", None),
+    ({}, "meetings@localhost", None),
+])
+def test_organizer_is_the_address_and_the_name_apart(tmp_path, env, address, name):
+    cfg = load_config(tmp_path, {"SECRET_KEY": "x", **env})
+    assert (cfg["ORGANIZER_EMAIL"], cfg["ORGANIZER_NAME"]) == (address, name)
+    assert cfg["MAIL_DEFAULT_SENDER"] == env.get("MAIL_DEFAULT_SENDER", "meetings@localhost")
+
+
+@pytest.mark.parametrize("setting,value", [
+    ("MAIL_DEFAULT_SENDER", "Cluster Meetings"),
+    ("MAIL_DEFAULT_SENDER", "a@cluster.example, b@cluster.example"),
+    ("ORGANIZER_EMAIL", "office"),
+    ("ORGANIZER_EMAIL", "Cluster Office <>"),
+])
+def test_an_organizer_that_is_no_address_is_refused(tmp_path, setting, value):
+    with pytest.raises(ConfigError, match=rf"^{setting} must be one email address"):
+        load_config(tmp_path, {"SECRET_KEY": "x", setting: value})
+
+
+@pytest.mark.parametrize("setting,value,reason", [
+    ("MAIL_DEFAULT_SENDER", "meetings@localhost", "a local address"),
+    ("MAIL_DEFAULT_SENDER", "Cluster Meetings <meetings@LOCALHOST>", "a local address"),
+    ("MAIL_DEFAULT_SENDER", "meetings@box.localdomain", "a local address"),
+    ("ORGANIZER_EMAIL", "office@localhost", "a local address"),
+    ("MAIL_DEFAULT_SENDER", "noreply@cluster.example", "a no-reply address"),
+    ("MAIL_DEFAULT_SENDER", "Cluster Meetings <no-reply@cluster.example>", "a no-reply address"),
+    ("MAIL_DEFAULT_SENDER", "No_Reply.Meetings@cluster.example", "a no-reply address"),
+    ("MAIL_DEFAULT_SENDER", "donotreply@cluster.example", "a no-reply address"),
+    ("MAIL_DEFAULT_SENDER", "do-not-reply@cluster.example", "a no-reply address"),
+    ("ORGANIZER_EMAIL", "dont-reply@cluster.example", "a no-reply address"),
+])
+def test_production_refuses_an_organizer_nobody_reads(tmp_path, setting, value, reason):
+    env = {"FLASK_ENV_NAME": "production", "SECRET_KEY": "x", "MAIL_DEFAULT_SENDER": "meetings@cluster.example",
+           setting: value}
+    with pytest.raises(ConfigError, match=rf"^{setting} '[^']+' is {reason}: .*set ORGANIZER_EMAIL"):
+        load_config(tmp_path, env)
+    # Development takes it: the demo runs with meetings@localhost.
+    assert load_config(tmp_path, {**env, "FLASK_ENV_NAME": "development"})["ORGANIZER_EMAIL"]
+
+
+def test_production_takes_a_no_reply_sender_with_a_real_organizer(tmp_path):
+    cfg = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "x",
+                                 "MAIL_DEFAULT_SENDER": "Cluster Meetings <no-reply@cluster.example>",
+                                 "ORGANIZER_EMAIL": "meetings@cluster.example"})
+    assert cfg["ORGANIZER_EMAIL"] == "meetings@cluster.example"
+    assert cfg["MAIL_DEFAULT_SENDER"] == "Cluster Meetings <no-reply@cluster.example>"
+
+
+# --- BASE_URL in development ---------------------------------------------------------
+
+@pytest.mark.parametrize("env,expected", [
+    ({}, "http://127.0.0.1:5000"),
+    ({"FLASK_RUN_PORT": "8080"}, "http://127.0.0.1:8080"),
+    ({"FLASK_RUN_HOST": "localhost", "FLASK_RUN_PORT": "8080"}, "http://localhost:8080"),
+    ({"FLASK_RUN_HOST": "192.168.1.20"}, "http://192.168.1.20:5000"),
+    ({"FLASK_RUN_HOST": "::1", "FLASK_RUN_PORT": "8080"}, "http://[::1]:8080"),
+    ({"FLASK_RUN_HOST": "0.0.0.0", "FLASK_RUN_PORT": "8080"}, "http://127.0.0.1:8080"),
+    ({"FLASK_RUN_PORT": "8080", "BASE_URL": "https://meetings.example/"}, "https://meetings.example"),
+])
+def test_development_base_url_follows_where_flask_run_serves(tmp_path, env, expected):
+    assert load_config(tmp_path, {"SECRET_KEY": "x", **env})["BASE_URL"] == expected
+
+
+def test_production_base_url_does_not_follow_the_development_server(tmp_path):
+    cfg = load_config(tmp_path, {**PRODUCTION, "SECRET_KEY": "x", "FLASK_RUN_PORT": "8080"})
+    assert cfg["BASE_URL"] == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("setting", ["FLASK_RUN_PORT", "TRUSTED_PROXY_HOPS"])
+@pytest.mark.parametrize("value", ["-1", "two", "1.5"])
+def test_counts_that_are_no_whole_number_are_refused(tmp_path, setting, value):
+    with pytest.raises(ConfigError, match=rf"^{setting} must be a whole number of 0 or more, not '{value}'"):
+        load_config(tmp_path, {"SECRET_KEY": "x", setting: value})
+
+
+def test_no_proxy_is_trusted_by_default(tmp_path):
+    assert load_config(tmp_path, {"SECRET_KEY": "x"})["TRUSTED_PROXY_HOPS"] == 0
+    assert load_config(tmp_path, {"SECRET_KEY": "x", "TRUSTED_PROXY_HOPS": "2"})["TRUSTED_PROXY_HOPS"] == 2
+
+
+def test_the_invitation_names_the_sender_as_organizer(app, _schema, tmp_path):
+    """``MAIL_DEFAULT_SENDER = Cluster Meetings <meetings@cluster.example>`` and no ORGANIZER_EMAIL:
+    the calendar says ``ORGANIZER;CN="Cluster Meetings":mailto:meetings@cluster.example``."""
+    from icalendar import Calendar
+
+    from meetings import create_app
+    from meetings.extensions import db
+    from tests.factories import make_meeting, make_participant
+
+    participant = make_participant(make_meeting(status="scheduled"))
+    sender = create_app(load_config(tmp_path, {"SECRET_KEY": "x", "DATABASE_URL": _schema,
+                                               "MAIL_DEFAULT_SENDER": "Cluster Meetings <meetings@cluster.example>"}))
+    try:
+        response = sender.test_client().get(f"/rsvp/{participant.token}.ics")
+    finally:
+        with sender.app_context():
+            db.engine.dispose()
+    assert response.status_code == 200, response.data
+    assert b'\r\nORGANIZER;CN="Cluster Meetings":mailto:meetings@cluster.example\r\n' in response.data
+    event = Calendar.from_ical(response.data).walk("VEVENT")[0]
+    assert str(event["ORGANIZER"]) == "mailto:meetings@cluster.example"
+    assert event["ORGANIZER"].params["CN"] == "Cluster Meetings"

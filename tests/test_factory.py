@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import meetings
 import config
 from meetings import create_app
 
-ENV_KEYS = ("FLASK_ENV_NAME", "SECRET_KEY", "DATABASE_URL", "BASE_URL", "MAIL_DEFAULT_SENDER", "MAIL_SERVER")
+ENV_KEYS = ("FLASK_ENV_NAME", "SECRET_KEY", "DATABASE_URL", "BASE_URL", "MAIL_DEFAULT_SENDER", "MAIL_SERVER",
+            "ORGANIZER_EMAIL", "ORGANIZER_NAME", "FLASK_RUN_HOST", "FLASK_RUN_PORT", "TRUSTED_PROXY_HOPS")
 
 
 def clean_environment(monkeypatch):
@@ -64,6 +67,19 @@ def test_production_app_marks_cookies_secure(monkeypatch, tmp_path):
     monkeypatch.setattr(meetings, "ROOT", tmp_path)
     monkeypatch.setenv("FLASK_ENV_NAME", "production")
     monkeypatch.setenv("SECRET_KEY", "production-secret")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Cluster Meetings <meetings@cluster.example>")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_production_refuses_to_start_with_a_local_organizer(monkeypatch, tmp_path):
+    clean_environment(monkeypatch)
+    monkeypatch.setattr(meetings, "ROOT", tmp_path)
+    monkeypatch.setenv("FLASK_ENV_NAME", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-secret")
+    with pytest.raises(config.ConfigError, match=r"MAIL_DEFAULT_SENDER 'meetings@localhost' is a local address"):
+        create_app()
+    monkeypatch.setenv("ORGANIZER_EMAIL", "Cluster Office <no-reply@cluster.example>")
+    with pytest.raises(config.ConfigError, match=r"ORGANIZER_EMAIL 'no-reply@cluster.example' is a no-reply address"):
+        create_app()

@@ -104,3 +104,20 @@ def test_make_run_steps_on_a_migrated_database(migrate_app):
     flask(migrate_app, "db", "upgrade")
     client = migrate_app.test_client()
     assert "Robotics Day" in client.get("/events/").get_data(as_text=True)
+
+
+def test_accounts_made_before_the_session_token_get_one_each(migrate_app):
+    """Accounts that exist when 0008 runs get a random token of their own (their open sessions end)."""
+    flask(migrate_app, "db", "upgrade", "0006_feed_versions_translations")
+    with migrate_app.app_context():
+        with db.engine.begin() as conn:
+            for n in (1, 2):
+                conn.execute(text("INSERT INTO users (email, name, password_hash, is_admin, active, language, created_at)"
+                                  " VALUES (:email, 'Someone', 'x', false, true, 'en', CURRENT_TIMESTAMP)"),
+                             {"email": f"user{n}@example.org"})
+    flask(migrate_app, "db", "upgrade")
+    with migrate_app.app_context():
+        with db.engine.connect() as conn:
+            tokens = conn.execute(text("SELECT session_token FROM users")).scalars().all()
+    assert len(tokens) == 2 and len(set(tokens)) == 2
+    assert all(token and len(token) >= 43 for token in tokens)

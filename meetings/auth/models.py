@@ -1,6 +1,7 @@
 """Organiser accounts."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -13,6 +14,12 @@ from meetings.core.types import UTCDateTime, utcnow
 from meetings.extensions import db
 
 _hasher = PasswordHasher()
+
+SESSION_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -27,6 +34,16 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id that sessions and remember-me cookies carry (``get_id``): a new
+    # value ends every session and every remember cookie of the account at once.
+    session_token: Mapped[str] = mapped_column(String(SESSION_TOKEN_LENGTH), default=new_session_token)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember cookie of this account stop working."""
+        self.session_token = new_session_token()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

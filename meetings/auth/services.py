@@ -43,6 +43,19 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def change_password(user: User, password: str) -> None:
+    """Set a new password; every session and remember cookie of the account ends with the old one."""
+    user.set_password(password)
+    user.end_sessions()
+
+
+def change_active(user: User, active: bool) -> None:
+    """Enable or disable the account; disabling ends its sessions for good, even if enabled again."""
+    if user.active and not active:
+        user.end_sessions()
+    user.active = active
+
+
 def admin_count(excluding: User | None = None) -> int:
     """How many active administrators there are, optionally not counting one."""
     query = select(func.count()).select_from(User).where(User.is_admin.is_(True), User.active.is_(True))

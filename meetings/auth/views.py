@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from meetings.auth.access import require_admin, safe_next
+from meetings.auth.access import has_remember_cookie, require_admin, safe_next, start_session
 from meetings.auth.forms import LoginForm, ProfileForm, UserForm
 from meetings.auth.models import User
-from meetings.auth.services import AccountError, admin_count, authenticate, create_user, find_user
+from meetings.auth.services import (AccountError, admin_count, authenticate, change_active, change_password,
+                                    create_user, find_user)
 from meetings.core.views import render_form
 from meetings.extensions import db, limiter
 
@@ -26,7 +27,7 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             return redirect(safe_next(url_for("events.index")))
         form.password.errors.append(_("Email or password is wrong."))
     return render_form("auth/login.html", form)
@@ -34,6 +35,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Logging out here logs out everywhere: a copied session or remember cookie dies too.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("site.home"))
@@ -48,10 +53,13 @@ def profile():
             if not current_user.check_password(form.current_password.data or ""):
                 form.current_password.errors.append(_("Your current password is needed to set a new one."))
                 return render_form("auth/profile.html", form)
-            current_user.set_password(form.password.data)
+            change_password(current_user, form.password.data)
         current_user.name = form.name.data
         current_user.language = form.language.data
         db.session.commit()
+        if form.password.data:
+            # Every other session ended with the old password; this one goes on.
+            start_session(current_user._get_current_object(), remember=has_remember_cookie())
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_form("auth/profile.html", form)
@@ -104,10 +112,12 @@ def user_edit(user_id: int):
             user.email = form.email.data
             user.language = form.language.data
             user.is_admin = form.is_admin.data
-            user.active = form.active.data
+            change_active(user, form.active.data)
             if form.password.data:
-                user.set_password(form.password.data)
+                change_password(user, form.password.data)
             db.session.commit()
+            if user.id == current_user.id and user.active and form.password.data:
+                start_session(user, remember=has_remember_cookie())
             flash(_("Account saved."), "success")
             return redirect(url_for("auth.users"))
     return render_form("auth/user_form.html", form, user=user)

@@ -1,7 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response; the forwarded headers of trusted proxies."""
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -34,3 +35,14 @@ def init_security(app: Flask) -> None:
         if https_only:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def init_proxy(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_HOPS`` reverse proxies, take the client's address, the scheme and
+    the host from the X-Forwarded-For, -Proto and -Host those proxies set (the last ``hops``
+    values, which they wrote; anything before came from the client and is ignored). The rate
+    limits then count per visitor, and external URLs and HTTPS checks see what the visitor sees.
+    With 0, the default, these headers are ignored: a client could write anything into them."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -73,16 +73,17 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
     assert flags == {"httponly": True, "secure": False, "samesite": "Lax"}
 
 
-def test_remember_cookie_is_httponly(client, organiser):
+def test_remember_cookie_is_httponly_and_samesite_lax(client, organiser):
     response = post_form(client, "/login", {"email": organiser.email, "password": factories.PASSWORD, "remember": "y"})
     assert response.status_code == 302
-    assert cookie_flags(set_cookie(response, "remember_token"))["httponly"] is True
+    assert cookie_flags(set_cookie(response, "remember_token")) == {"httponly": True, "secure": False, "samesite": "Lax"}
 
 
 @pytest.fixture
 def production_client(app, _schema, tmp_path):
     """A client of an app made with the production settings (on the test database)."""
-    settings = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "p" * 64, "DATABASE_URL": _schema})
+    settings = load_config(tmp_path, {"FLASK_ENV_NAME": "production", "SECRET_KEY": "p" * 64, "DATABASE_URL": _schema,
+                                      "MAIL_DEFAULT_SENDER": "meetings@cluster.example"})
     production = create_app(settings)
     yield production.test_client()
     with production.app_context():
@@ -96,7 +97,7 @@ def test_production_cookies_are_secure(production_client, organiser):
                          {"email": organiser.email, "password": factories.PASSWORD, "remember": "y"})
     assert response.status_code == 302
     remember = cookie_flags(set_cookie(response, "remember_token"))
-    assert remember["secure"] is True and remember["httponly"] is True
+    assert remember == {"httponly": True, "secure": True, "samesite": "Lax"}
 
 
 def test_production_asks_browsers_for_https_only(production_client, client):
