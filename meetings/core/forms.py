@@ -55,13 +55,17 @@ def no_control_characters(form, field):
         raise StopValidation(_l("Line breaks and control characters are not allowed here."))
 
 
+_WTFORMS_REQUIRED = "This field is required."
+
+
 class InputRequired(_InputRequired):
     """WTForms' InputRequired, but a value of white space only counts as no value."""
 
     def __call__(self, form, field):
         if isinstance(field.data, str) and not field.data.strip():
             field.errors[:] = []
-            raise StopValidation(self.message or field.gettext("This field is required."))
+            # WTForms' own message, translated by WTForms' catalogue (not ours).
+            raise StopValidation(self.message or field.gettext(_WTFORMS_REQUIRED))
         super().__call__(form, field)
 
 
