@@ -164,6 +164,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # A form field may be as long as the whole post (Flask's own limit is 500 kB a field):
+        # a long value is then refused at its field, with a message, not as a 413 page.
+        "MAX_FORM_MEMORY_SIZE": 5 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "de", "nl"],

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy.exc import IntegrityError
 
 import config
 from meetings import create_app
@@ -121,3 +122,29 @@ def test_accounts_made_before_the_session_token_get_one_each(migrate_app):
             tokens = conn.execute(text("SELECT session_token FROM users")).scalars().all()
     assert len(tokens) == 2 and len(set(tokens)) == 2
     assert all(token and len(token) >= 43 for token in tokens)
+
+
+def test_name_keys_are_filled_in_for_existing_rows(migrate_app):
+    """0007 folds the names already stored; names SQLite let in twice ("Ökologie",
+    "ökologie") both stay, the later with a key of its own, and the keys are unique."""
+    flask(migrate_app, "db", "upgrade", "0006_feed_versions_translations")
+    with migrate_app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO topics (id, name, slug) VALUES "
+                              "(1, 'Ökologie', 'oekologie'), (2, 'ökologie', 'oekologie-2'), (3, 'AI', 'ai')"))
+            conn.execute(text("INSERT INTO organisations (id, name, country, kind, is_public, created_at) VALUES "
+                              "(1, 'Universität Twente', 'NL', 'university', true, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO groups (id, name, created_at) VALUES "
+                              "(1, 'Core TEAM', '2026-01-01 00:00:00')"))
+        db.engine.dispose()
+    flask(migrate_app, "db", "upgrade")
+    with migrate_app.app_context():
+        with db.engine.begin() as conn:
+            topics = dict(conn.execute(text("SELECT id, name_key FROM topics")).all())
+            assert topics == {1: "ökologie", 2: "ökologie #2", 3: "ai"}
+            assert conn.execute(text("SELECT name_key FROM organisations")).scalar() == "universität twente"
+            assert conn.execute(text("SELECT name_key FROM groups")).scalar() == "core team"
+        with pytest.raises(IntegrityError):
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO topics (name, slug, name_key) VALUES ('AI ', 'ai-2', 'ai')"))
+        db.engine.dispose()

@@ -5,7 +5,7 @@ from flask_babel import lazy_ngettext
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
-from meetings.core.forms import BaseForm, email_validators, language_choices, lower_strip, no_control_characters
+from meetings.core.forms import BaseForm, email_validators, language_choices, lower_strip
 
 MIN_PASSWORD = 10
 _password_length = lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD)
@@ -18,7 +18,7 @@ class LoginForm(BaseForm):
 
 
 class UserForm(BaseForm):
-    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120), no_control_characters])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120)])
     email = EmailField(_l("Email"), filters=[lower_strip], validators=email_validators())
     language = SelectField(_l("Language"), choices=language_choices(), default="en")
     is_admin = BooleanField(_l("Administrator (manages organiser accounts)"))
@@ -29,7 +29,7 @@ class UserForm(BaseForm):
 
 
 class ProfileForm(BaseForm):
-    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120), no_control_characters])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter a name.")), Length(max=120)])
     language = SelectField(_l("Language of the interface"), choices=language_choices())
     current_password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_password_length)])

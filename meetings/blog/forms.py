@@ -5,14 +5,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from meetings.core.forms import BaseForm, choice_list, language_choices, no_control_characters
+from meetings.core.forms import BaseForm, choice_list, language_choices
 
 MAX_BODY = 50000
 
 
 class PostForm(BaseForm):
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
-                                                 Length(max=200), no_control_characters])
+                                                 Length(max=200)])
     slug = StringField(_l("Address"), validators=[Optional(), Length(max=120),
                                                   Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                                                          message=_l("Use lower-case letters, digits and hyphens only."))],

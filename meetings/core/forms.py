@@ -1,13 +1,22 @@
-"""Form pieces every capability uses: stripping, email, URL, zone and choice fields."""
+"""Form pieces every capability uses: the base form's checks on every field (text without
+control characters, "required" after stripping, a form's own checks only on values that
+passed), email, URL, zone and choice fields."""
 from __future__ import annotations
+
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, Email, Length, Optional, ValidationError
+from wtforms.form import BaseForm as _WTFormsBaseForm
+from wtforms.validators import URL, Email, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired as _InputRequired
 
-from meetings.core.timezones import LocalTimeError, get_zone, zone_names
+from meetings.core.timezones import offered_zone, zone_names
+
+# Tab and line feed are the only control characters people type into a text field.
+ALLOWED_CONTROLS = frozenset("\t\n")
 
 
 def strip(value):
@@ -18,28 +27,103 @@ def lower_strip(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def unix_newlines(value):
+    """Browsers send a text area's line breaks as CRLF; stored text has LF only."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def has_control_characters(text: str, allowed: frozenset[str] = ALLOWED_CONTROLS) -> bool:
+    """Whether ``text`` holds a control character (C0, DEL or C1) not in ``allowed``.
+
+    NUL is the one PostgreSQL refuses outright; the others have no place in text
+    that ends up in pages, emails and calendars either."""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+
+
+def text_characters(form, field):
+    """A text area: tabs and line breaks are fine, other control characters (NUL) are not.
+
+    Stops the field's checks: nothing after it (a lookup in the database) sees the value."""
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise StopValidation(_l("Control characters are not allowed here."))
+
+
+def no_control_characters(form, field):
+    """A one-line field: no line breaks, tabs or other control characters (the text may go
+    into email headers and iCalendar lines). Stops the field's checks like text_characters."""
+    if isinstance(field.data, str) and has_control_characters(field.data, frozenset()):
+        raise StopValidation(_l("Line breaks and control characters are not allowed here."))
+
+
+_WTFORMS_REQUIRED = "This field is required."
+
+
+class InputRequired(_InputRequired):
+    """WTForms' InputRequired, but a value of white space only counts as no value."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            # WTForms' own message, translated by WTForms' catalogue (not ours).
+            raise StopValidation(self.message or field.gettext(_WTFORMS_REQUIRED))
+        super().__call__(form, field)
+
+
+def _is_text(field_class) -> bool:
+    # A password is never stored or shown, and login must take any the account was given.
+    return issubclass(field_class, StringField) and not issubclass(field_class, PasswordField)
+
+
+def _when_valid(check):
+    """Run ``check`` (a form's validate_<field>, which may query the database) only on a
+    value that passed the field's own checks."""
+
+    def run(form, field):
+        if not field.errors:
+            return check(form, field)
+
+    return run
+
+
 class BaseForm(FlaskForm):
-    """Strips surrounding white space from every text field."""
+    """The checks every field of every form gets, whatever the field declares:
+
+    - surrounding white space is stripped (text areas' CRLF line breaks become LF);
+    - a text field refuses control characters before any other check: a text area all
+      but tab and line feed, a one-line field all of them;
+    - "required" means required after stripping: white space only is no answer;
+    - the form's own ``validate_<field>`` checks and extra validators run only when the
+      field's own checks passed.
+    """
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = unbound_field.kwargs.get("filters", [])
             if strip not in filters and lower_strip not in filters:
                 filters = [strip, *filters]
+            declared = list(unbound_field.kwargs.get("validators") or [])
+            validators = [InputRequired(v.message) if type(v) is _InputRequired else v for v in declared]
+            if _is_text(unbound_field.field_class):
+                filters = [unix_newlines, *filters]
+                one_line = not issubclass(unbound_field.field_class, TextAreaField)
+                validators = [no_control_characters if one_line else text_characters, *validators]
+            if validators != declared:
+                options = {**options, "validators": validators}
             return unbound_field.bind(form=form, filters=filters, **options)
 
-
-def no_control_characters(form, field):
-    """Refuse CR, LF and other control characters in one-line fields (headers, iCalendar)."""
-    if isinstance(field.data, str) and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
-        raise ValidationError(_l("Line breaks and control characters are not allowed here."))
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: [_when_valid(v) for v in checks] for name, checks in (extra_validators or {}).items()}
+        for name in self._fields:
+            inline = getattr(self.__class__, f"validate_{name}", None)
+            if inline is not None:
+                extra.setdefault(name, []).append(_when_valid(inline))
+        # WTForms' Form.validate would add the inline checks a second time, unguarded.
+        return _WTFormsBaseForm.validate(self, extra)
 
 
 def email_validators(required: bool = True) -> list:
-    from wtforms.validators import InputRequired
-
     first = [InputRequired(message=_l("Please enter an email address."))] if required else [Optional()]
-    return first + [Length(max=254), no_control_characters,
+    return first + [Length(max=254),
                     Email(message=_l("Please enter a valid email address, such as name@example.org."),
                           check_deliverability=False, allow_smtputf8=True)]
 
@@ -51,14 +135,13 @@ def web_scheme(form, field):
 
 
 def url_validators() -> list:
-    return [Optional(), Length(max=500), no_control_characters, web_scheme,
+    return [Optional(), Length(max=500), web_scheme,
             URL(require_tld=False, message=_l("Please enter a full web address starting with https://."))]
 
 
 def valid_zone(form, field):
-    try:
-        get_zone(field.data or "")
-    except LocalTimeError:
+    """Only the zones the form offers: an arbitrary string never reaches a zone lookup."""
+    if not offered_zone(field.data):
         raise ValidationError(_l("Unknown time zone. Choose one from the list, e.g. Europe/Amsterdam."))
 
 

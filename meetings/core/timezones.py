@@ -21,10 +21,28 @@ def zone_names() -> tuple[str, ...]:
                         if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))))
 
 
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
+def _offered_zones() -> frozenset[str]:
+    return frozenset(zone_names())
+
+
+def offered_zone(name) -> bool:
+    """Whether ``name`` is one of the zones the forms offer (``zone_names``)."""
+    return isinstance(name, str) and name in _offered_zones()
+
+
 def get_zone(name: str) -> ZoneInfo:
-    """Return the zone or raise LocalTimeError for an unknown name."""
+    """Return the zone or raise LocalTimeError for an unknown name.
+
+    Only names of the zone database are looked up: any other string (5,000 characters,
+    a path) is refused before it can reach the file system."""
     try:
-        if not name or name != name.strip():
+        if not isinstance(name, str) or name not in _known_zones():
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -10,7 +10,7 @@ from wtforms import (DateField, IntegerField, RadioField, SelectField, StringFie
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
-                                 no_control_characters, url_validators)
+                                 url_validators)
 from meetings.core.timezones import LocalTimeError, get_zone, to_utc
 from meetings.events.languages import ITEM_TEXTS, MEETING_TEXTS, clean_translations
 from meetings.events.services import SLUG_MAX, SLUG_RE
@@ -28,11 +28,6 @@ def visibility_choices():
     return choice_list([("public", _l("Public: listed on the Events page")),
                         ("invitation", _l("Invitation only"))])
 
-
-def text_characters(form, field):
-    """Multi-line text: line breaks and tabs are fine, other control characters (NUL) are not."""
-    if isinstance(field.data, str) and any((ord(c) < 32 and c not in "\r\n\t") or ord(c) == 127 for c in field.data):
-        raise ValidationError(_l("Control characters are not allowed here."))
 
 
 def web_address(form, field):
@@ -110,19 +105,19 @@ class TranslationsMixin:
 # Each field is labelled with the language's own name; the form's fieldset names the text
 # ("Title in other languages"), so the main "Title" stays the only field of that name.
 def _title_in(label: str):
-    return StringField(label, validators=[Optional(), Length(max=200), no_control_characters])
+    return StringField(label, validators=[Optional(), Length(max=200)])
 
 
 def _description_in(label: str):
     return TextAreaField(label, description=_l("Markdown. Leave empty to show the description in the main language."),
-                         validators=[Optional(), Length(max=20000), text_characters])
+                         validators=[Optional(), Length(max=20000)])
 
 
 class MeetingForm(TranslationsMixin, BaseForm):
     translated_texts = MEETING_TEXTS
 
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
-                                                 Length(max=200), no_control_characters])
+                                                 Length(max=200)])
     slug = StringField(_l("Address (slug)"),
                        description=_l("Part of the public address /events/<slug>: lower-case letters, digits and "
                                       "hyphens. Leave empty to make one from the title."),
@@ -130,7 +125,7 @@ class MeetingForm(TranslationsMixin, BaseForm):
                                    Regexp(SLUG_RE, message=_l("Use only lower-case letters a-z, digits and single "
                                                               "hyphens between them, e.g. core-team-june-2026."))])
     description = TextAreaField(_l("Description"), description=_l("Markdown: **bold**, *italic*, lists, links."),
-                                validators=[Length(max=20000), text_characters])
+                                validators=[Length(max=20000)])
     language = SelectField(_l("Main language"), choices=language_choices(), default="en")
     venue_id = SelectField(_l("Venue"), choices=[])
     online_url = URLField(_l("Online link"), description=_l("Video call address, for an online or hybrid meeting."),
@@ -240,14 +235,14 @@ class AgendaItemForm(TranslationsMixin, BaseForm):
     translated_texts = ITEM_TEXTS
 
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
-                                                 Length(max=200), no_control_characters])
+                                                 Length(max=200)])
     start_time = time_field(_l("Start time"), required=False,
                             description=_l("Local time in the meeting's zone. Leave empty to follow the item before."))
     duration_minutes = IntegerField(_l("Duration (minutes)"),
                                     validators=[Optional(), NumberRange(min=1, max=1440, message=_l(
                                         "Enter a duration between 1 and 1440 minutes."))])
-    presenter = StringField(_l("Presenter"), validators=[Length(max=200), no_control_characters])
-    notes = TextAreaField(_l("Notes"), description=_l("Markdown."), validators=[Length(max=10000), text_characters])
+    presenter = StringField(_l("Presenter"), validators=[Length(max=200)])
+    notes = TextAreaField(_l("Notes"), description=_l("Markdown."), validators=[Length(max=10000)])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -264,4 +259,4 @@ translation_fields(AgendaItemForm, {"title": _title_in})
 
 class TopicForm(BaseForm):
     name = StringField(_l("Topic name"), validators=[InputRequired(message=_l("Please enter a name.")),
-                                                     Length(max=120), no_control_characters])
+                                                     Length(max=120)])

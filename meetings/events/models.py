@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, Column, ForeignKey, Integer, String, Table, Text, 
                         update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from meetings.core.names import NAME_KEY_LENGTH, UniqueName
 from meetings.core.timezones import to_local
 from meetings.core.types import UTCDateTime, utcnow
 from meetings.extensions import db
@@ -29,11 +30,13 @@ def new_uid() -> str:
     return f"{uuid4()}@cluster-meetings"
 
 
-class Topic(db.Model):
+class Topic(UniqueName, db.Model):
     __tablename__ = "topics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The name folded for comparison (core.names): unique ignoring case on every database.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), unique=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
 
 

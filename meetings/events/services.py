@@ -14,6 +14,7 @@ from typing import Iterable, Protocol, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
+from meetings.core.names import find_by_name
 from meetings.core.timezones import LocalTimeError, get_zone, to_utc
 from meetings.core.types import utcnow
 from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
@@ -156,11 +157,8 @@ def delete_meeting(meeting: Meeting) -> bool:
 # --- topics ---------------------------------------------------------------------
 
 def topic_name_taken(name: str, exclude_id: int | None = None) -> bool:
-    """Whether another topic has this name (ignoring case)."""
-    query = select(Topic.id).where(func.lower(Topic.name) == name.lower())
-    if exclude_id is not None:
-        query = query.where(Topic.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
+    """Whether another topic has this name (ignoring case, in any language)."""
+    return find_by_name(Topic, name, exclude_id=exclude_id) is not None
 
 
 def create_topic(name: str) -> Topic:

@@ -256,10 +256,11 @@ def topics():
         if topic_name_taken(form.name.data):
             form.name.errors.append(_("A topic with this name already exists."))
         else:
-            topic = create_topic(form.name.data)
-            db.session.commit()
-            flash(_("Topic “%(name)s” added.", name=topic.name), "success")
-            return redirect(url_for("events.topics"))
+            topic = save_or_field_error(lambda: create_topic(form.name.data), form.name,
+                                        _("A topic with this name already exists."))
+            if topic is not None:
+                flash(_("Topic “%(name)s” added.", name=topic.name), "success")
+                return redirect(url_for("events.topics"))
     return render_form("events/manage/topics.html", form, topics=list_topics(), usage=topic_usage())
 
 
@@ -270,9 +271,8 @@ def edit_topic(topic_id: int):
     if form.validate_on_submit():
         if topic_name_taken(form.name.data, exclude_id=topic.id):
             form.name.errors.append(_("A topic with this name already exists."))
-        else:
-            rename_topic(topic, form.name.data)
-            db.session.commit()
+        elif save_or_field_error(lambda: rename_topic(topic, form.name.data), form.name,
+                                 _("A topic with this name already exists.")) is not None:
             flash(_("Topic renamed to “%(name)s”.", name=topic.name), "success")
             return redirect(url_for("events.topics"))
     return render_form("events/manage/topic.html", form, topic=topic, usage=topic_usage().get(topic.id, 0))

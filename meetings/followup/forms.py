@@ -6,7 +6,7 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, choice_list, email_validators, language_choices,
-                                 lower_strip, no_control_characters)
+                                 lower_strip)
 
 MAX_NOTE = 20000
 
@@ -37,11 +37,11 @@ class AttendanceForm(BaseForm):
 
 class WalkInForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter the name.")),
-                                               Length(max=200), no_control_characters])
+                                               Length(max=200)])
     email = EmailField(_l("Email"), validators=email_validators(required=False), filters=[lower_strip],
                        description=_l("Optional; needed to send them the follow-up post."))
     organisation_id = SelectField(_l("Organisation"), choices=[], coerce=_optional_int, validate_choice=False)
-    organisation_name = StringField(_l("Other organisation"), validators=[Length(max=200), no_control_characters],
+    organisation_name = StringField(_l("Other organisation"), validators=[Length(max=200)],
                                     description=_l("If the organisation is not in the network."))
     country = SelectField(_l("Country"), choices=_country_or_none, default="")
     language = SelectField(_l("Language"), choices=language_choices, default="en")
@@ -67,7 +67,7 @@ def minutes_form(agenda_items, **form_kwargs) -> BaseForm:
         next_meeting_on = DateField(_l("Next meeting on"), validators=[Optional()],
                                     description=_l("If a date was fixed."))
         next_meeting_note = StringField(_l("Or when the group plans to meet again"),
-                                        validators=[Length(max=200), no_control_characters],
+                                        validators=[Length(max=200)],
                                         description=_l("For example “before the summer holidays”."))
 
     for item in agenda_items:
@@ -79,7 +79,7 @@ def minutes_form(agenda_items, **form_kwargs) -> BaseForm:
 
 class ActionItemForm(BaseForm):
     what = StringField(_l("What"), validators=[InputRequired(message=_l("Please say what is to be done.")),
-                                               Length(max=500), no_control_characters])
+                                               Length(max=500)])
     owner_id = SelectField(_l("Owner"), choices=[], coerce=_optional_int, validate_choice=False)
     due_on = DateField(_l("Due date"), validators=[Optional()])
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from meetings.core.forms import BaseForm, choice_list, email_validators, lower_strip, no_control_characters
+from meetings.core.forms import BaseForm, choice_list, email_validators, lower_strip
 
 
 def answer_choices():
@@ -20,7 +20,7 @@ class AnswerForm(BaseForm):
 
 class DelegateForm(BaseForm):
     colleague_name = StringField(_l("Your colleague's name"), validators=[
-        InputRequired(message=_l("Please enter your colleague's name.")), Length(max=200), no_control_characters])
+        InputRequired(message=_l("Please enter your colleague's name.")), Length(max=200)])
     colleague_email = EmailField(_l("Your colleague's email"), filters=[lower_strip], validators=email_validators())
 
 

@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectFi
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, choice_list, country_choices, email_validators,
-                                 language_choices, lower_strip, no_control_characters, url_validators)
+                                 language_choices, lower_strip, url_validators)
 from meetings.network import services
 from meetings.network.models import Contact, Group, Organisation
 
@@ -45,9 +45,9 @@ def web_address(form, field):
 
 class OrganisationForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter the name of the organisation.")),
-                                               Length(max=200), no_control_characters])
+                                               Length(max=200)])
     short_name = StringField(_l("Short name"), description=_l("An abbreviation such as UT or IHK."),
-                             validators=[Length(max=60), no_control_characters])
+                             validators=[Length(max=60)])
     country = SelectField(_l("Country"), choices=country_choices, default="NL")
     kind = SelectField(_l("Kind"), choices=kind_choices, default="other")
     website = URLField(_l("Website"), validators=[*url_validators(), web_address])
@@ -67,13 +67,13 @@ class OrganisationForm(BaseForm):
 
 class ContactForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter the name of the contact.")),
-                                               Length(max=200), no_control_characters])
+                                               Length(max=200)])
     email = EmailField(_l("Email"), filters=[lower_strip], validators=email_validators())
     organisation_id = SelectField(_l("Organisation"), coerce=optional_id,
                                   invalid_choice_message=_l("Please choose an organisation from the list."))
     language = SelectField(_l("Preferred language"), choices=language_choices(), default="en",
                            description=_l("Invitations and other emails are sent in this language."))
-    job_title = StringField(_l("Job title"), validators=[Length(max=200), no_control_characters])
+    job_title = StringField(_l("Job title"), validators=[Length(max=200)])
     group_ids = MultiCheckboxField(_l("Groups"), coerce=int,
                                    invalid_choice_message=_l("Please choose groups from the list."))
 
@@ -94,7 +94,7 @@ class ContactForm(BaseForm):
 
 class GroupForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter the name of the group.")),
-                                               Length(max=120), no_control_characters])
+                                               Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
     member_ids = MultiCheckboxField(_l("Members"), coerce=int,
                                     invalid_choice_message=_l("Please choose members from the list."))

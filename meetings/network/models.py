@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meetings.core.names import NAME_KEY_LENGTH, UniqueName
 from meetings.core.types import UTCDateTime, utcnow
 from meetings.extensions import db
 
@@ -21,11 +22,13 @@ group_members = Table(
 )
 
 
-class Organisation(db.Model):
+class Organisation(UniqueName, db.Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name folded for comparison (core.names): unique ignoring case on every database.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), unique=True)
     short_name: Mapped[str | None] = mapped_column(String(60))
     country: Mapped[str] = mapped_column(String(5), default="NL")
     kind: Mapped[str] = mapped_column(String(30), default="other")
@@ -60,11 +63,12 @@ class Contact(db.Model):
     groups: Mapped[list["Group"]] = relationship(secondary=group_members, back_populates="members")
 
 
-class Group(db.Model):
+class Group(UniqueName, db.Model):
     __tablename__ = "groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

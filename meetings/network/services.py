@@ -15,6 +15,7 @@ from itsdangerous import BadPayload, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
+from meetings.core.names import find_by_name, name_key
 from meetings.extensions import db
 from meetings.network.models import LANGUAGES, Contact, Group, Organisation, group_members
 from meetings.participants.models import Participant
@@ -41,17 +42,9 @@ def organisations_with_counts() -> list[tuple[Organisation, int]]:
     return [(org, n) for org, n in rows]
 
 
-def _by_name(model, name: str | None):
-    if not name:
-        return None
-    key = name.casefold()
-    # SQLite's lower() only knows ASCII, so compare in Python: these lists are short.
-    return next((row for row in db.session.scalars(select(model).order_by(model.id)) if row.name.casefold() == key), None)
-
-
 def organisation_by_name(name: str | None) -> Organisation | None:
     """The organisation whose name equals ``name`` ignoring case, or None."""
-    return _by_name(Organisation, name)
+    return find_by_name(Organisation, name)
 
 
 def save_organisation(organisation: Organisation | None, data: dict) -> Organisation:
@@ -176,7 +169,7 @@ def groups_with_counts() -> list[tuple[Group, int]]:
 
 def group_by_name(name: str | None) -> Group | None:
     """The group whose name equals ``name`` ignoring case, or None."""
-    return _by_name(Group, name)
+    return find_by_name(Group, name)
 
 
 def group_members_list(group: Group) -> list[Contact]:
@@ -325,7 +318,7 @@ class ImportResult:
 def _unique(names: Iterable[str]) -> list[str]:
     seen: dict[str, str] = {}
     for name in names:
-        seen.setdefault(name.casefold(), name)
+        seen.setdefault(name_key(name), name)
     return list(seen.values())
 
 
@@ -530,9 +523,9 @@ def _organisation_index() -> dict[str, Organisation]:
     short: dict[str, list[Organisation]] = {}
     organisations = list_organisations()
     for org in organisations:
-        by_key.setdefault(org.name.casefold(), org)
+        by_key.setdefault(org.name_key, org)
         if org.short_name:
-            short.setdefault(org.short_name.casefold(), []).append(org)
+            short.setdefault(name_key(org.short_name), []).append(org)
     # A short name ("UT") finds its organisation when it names exactly one.
     for key, orgs in short.items():
         if len(orgs) == 1:
@@ -563,12 +556,12 @@ def plan_import(text: str) -> ImportPlan:
 
     existing = _existing_contacts([row.email for row in rows if row.email and not row.errors])
     organisations = _organisation_index()
-    groups = {group.name.casefold(): group for group in list_groups()}
+    groups = {group.name_key: group for group in list_groups()}
     for row in rows:
         row.contact = existing.get(row.email)
         if row.organisation:
-            row.organisation_is_new = row.organisation.casefold() not in organisations
-        row.new_groups = [name for name in row.groups if name.casefold() not in groups]
+            row.organisation_is_new = name_key(row.organisation) not in organisations
+        row.new_groups = [name for name in row.groups if name_key(name) not in groups]
     return ImportPlan(rows=rows, columns=names, ignored_columns=ignored, delimiter=delimiter)
 
 
@@ -580,26 +573,26 @@ def apply_import(plan: ImportPlan) -> ImportResult:
     the contact's memberships, never removed.
     """
     organisations = _organisation_index()
-    groups = {group.name.casefold(): group for group in list_groups()}
+    groups = {group.name_key: group for group in list_groups()}
     created = updated = organisations_created = groups_created = 0
     for row in plan.rows:
         if row.errors:
             continue
         organisation = None
         if row.organisation:
-            organisation = organisations.get(row.organisation.casefold())
+            organisation = organisations.get(name_key(row.organisation))
             if organisation is None:
                 organisation = Organisation(name=row.organisation, country="OTHER", kind="other", is_public=False)
                 db.session.add(organisation)
-                organisations[row.organisation.casefold()] = organisation
+                organisations[name_key(row.organisation)] = organisation
                 organisations_created += 1
         row_groups = []
         for name in row.groups:
-            group = groups.get(name.casefold())
+            group = groups.get(name_key(name))
             if group is None:
                 group = Group(name=name)
                 db.session.add(group)
-                groups[name.casefold()] = group
+                groups[name_key(name)] = group
                 groups_created += 1
             row_groups.append(group)
         contact = row.contact

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField
 from wtforms.validators import Length
 
-from meetings.core.forms import BaseForm, MultiCheckboxField, no_control_characters
+from meetings.core.forms import BaseForm, MultiCheckboxField
 
 
 class ContactFilterForm(BaseForm):
@@ -17,7 +17,7 @@ class ContactFilterForm(BaseForm):
         csrf = False
 
     q = SearchField(_l("Filter contacts"), description=_l("Part of a name, email address or organisation."),
-                    validators=[Length(max=200), no_control_characters])
+                    validators=[Length(max=200)])
 
 
 class InviteForm(BaseForm):

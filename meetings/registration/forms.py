@@ -9,18 +9,13 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, choice_list, country_choices, email_validators,
-                                 language_choices, lower_strip, no_control_characters)
+                                 language_choices, lower_strip)
 from meetings.registration.models import CHOICE_KINDS
 from meetings.registration.services import FILTER_KINDS, FILTER_STATUSES, RegistrationData
 
 MAX_CHOICES = 30
 MAX_CHOICE_LENGTH = 200
 
-
-def text_characters(form, field):
-    """Several lines are fine; other control characters (NUL) are not."""
-    if isinstance(field.data, str) and any((ord(c) < 32 and c not in "\r\n\t") or ord(c) == 127 for c in field.data):
-        raise ValidationError(_l("Control characters are not allowed here."))
 
 
 def status_labels() -> dict[str, str]:
@@ -67,7 +62,7 @@ def _question_field(question):
     first = [InputRequired(message=_l("Please answer this question."))] if required else [Optional()]
     label = question.label
     if question.kind == "long_text":
-        return TextAreaField(label, validators=[*first, Length(max=2000), text_characters])
+        return TextAreaField(label, validators=[*first, Length(max=2000)])
     if question.kind == "single_choice":
         choices = question.choice_list
         return RadioField(label, choices=choice_list((c, c) for c in choices), validate_choice=False,
@@ -79,7 +74,7 @@ def _question_field(question):
     if question.kind == "yes_no":
         return RadioField(label, choices=choice_list([("yes", _l("Yes")), ("no", _l("No"))]), validate_choice=False,
                           validators=[*first, _OneOf(["yes", "no"])])
-    return StringField(label, validators=[*first, Length(max=500), no_control_characters])
+    return StringField(label, validators=[*first, Length(max=500)])
 
 
 def country_select_choices():
@@ -90,20 +85,19 @@ class DetailsForm(BaseForm):
     """What a registrant may change later: everything but the email address."""
 
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter your name.")),
-                                               Length(max=200), no_control_characters],
+                                               Length(max=200)],
                        render_kw={"autocomplete": "name"})
     organisation = StringField(_l("Organisation"),
                                description=_l("Your company, university or institute, if any."),
-                               validators=[Optional(), Length(max=200), no_control_characters],
+                               validators=[Optional(), Length(max=200)],
                                render_kw={"autocomplete": "organization", "list": "known-organisations"})
     country = SelectField(_l("Country"), choices=[], validators=[InputRequired(message=_l("Please choose a country."))])
     language = SelectField(_l("Preferred language"), choices=language_choices(), default="en",
                            description=_l("Emails about this meeting are written in this language."))
-    dietary = StringField(_l("Dietary needs (optional)"), validators=[Optional(), Length(max=500),
-                                                                      no_control_characters])
+    dietary = StringField(_l("Dietary needs (optional)"), validators=[Optional(), Length(max=500)])
     accessibility = TextAreaField(_l("Accessibility needs (optional)"),
                                   description=_l("Anything that helps you take part, e.g. step-free access."),
-                                  validators=[Optional(), Length(max=500), text_characters])
+                                  validators=[Optional(), Length(max=500)])
 
     questions: list = []
 
@@ -174,10 +168,10 @@ class ActionForm(BaseForm):
 
 class QuestionForm(BaseForm):
     label = StringField(_l("Question"), validators=[InputRequired(message=_l("Please enter the question.")),
-                                                    Length(max=300), no_control_characters])
+                                                    Length(max=300)])
     kind = SelectField(_l("Kind of answer"), choices=question_kind_choices(), default="short_text")
     choices = TextAreaField(_l("Choices"), description=_l("For one or several choices: one choice per line."),
-                            validators=[Length(max=MAX_CHOICES * (MAX_CHOICE_LENGTH + 2)), text_characters])
+                            validators=[Length(max=MAX_CHOICES * (MAX_CHOICE_LENGTH + 2))])
     required = BooleanField(_l("An answer is required"))
 
     def validate(self, extra_validators=None) -> bool:
@@ -214,7 +208,7 @@ class FilterForm(BaseForm):
 
     status = SelectField(_l("Status"), choices=[], default="")
     kind = SelectField(_l("Kind"), choices=[], default="")
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200), no_control_characters])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

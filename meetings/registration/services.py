@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from meetings.core.names import name_key
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
@@ -152,7 +153,7 @@ def match_organisation(name: str | None) -> Organisation | None:
         return None
     wanted = name.strip().lower()
     return db.session.scalar(select(Organisation).where(
-        (func.lower(Organisation.name) == wanted) | (func.lower(Organisation.short_name) == wanted))
+        (Organisation.name_key == name_key(name)) | (func.lower(Organisation.short_name) == wanted))
         .order_by(Organisation.id).limit(1))
 
 

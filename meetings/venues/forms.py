@@ -4,15 +4,15 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import InputRequired, Length
 
-from meetings.core.forms import BaseForm, ZoneField, country_choices, no_control_characters, url_validators
+from meetings.core.forms import BaseForm, ZoneField, country_choices, url_validators
 
 
 class VenueForm(BaseForm):
-    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter the name of the venue.")), Length(max=200), no_control_characters])
-    room = StringField(_l("Room"), validators=[Length(max=200), no_control_characters])
-    address = StringField(_l("Street and number"), validators=[InputRequired(message=_l("Please enter the address.")), Length(max=300), no_control_characters])
-    postal_code = StringField(_l("Postal code"), validators=[Length(max=20), no_control_characters])
-    city = StringField(_l("City"), validators=[InputRequired(message=_l("Please enter the city.")), Length(max=120), no_control_characters])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please enter the name of the venue.")), Length(max=200)])
+    room = StringField(_l("Room"), validators=[Length(max=200)])
+    address = StringField(_l("Street and number"), validators=[InputRequired(message=_l("Please enter the address.")), Length(max=300)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=20)])
+    city = StringField(_l("City"), validators=[InputRequired(message=_l("Please enter the city.")), Length(max=120)])
     country = SelectField(_l("Country"), choices=country_choices, default="NL")
     map_url = URLField(_l("Map link"), description=_l("A link to the venue on a map."), validators=url_validators())
     directions = TextAreaField(_l("Directions"), validators=[Length(max=4000)])

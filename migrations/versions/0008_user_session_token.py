@@ -1,7 +1,7 @@
 """users.session_token: the part of the login id that logout, password changes and deactivation renew
 
 Revision ID: 0008_user_session_token
-Revises: 0006_feed_versions_translations
+Revises: 0007_name_keys
 Create Date: 2026-12-02 06:45:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_user_session_token'
-down_revision = '0006_feed_versions_translations'
+down_revision = '0007_name_keys'
 branch_labels = None
 depends_on = None
 
