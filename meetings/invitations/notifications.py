@@ -28,6 +28,7 @@ from meetings.core.types import utcnow
 from meetings.events.languages import in_language, schedule_in_language
 from meetings.events.models import Meeting
 from meetings.events.queries import agenda_schedule
+from meetings.events.services import details_fingerprint
 from meetings.extensions import db
 from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
@@ -121,6 +122,7 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
     feeds = personal.ensure_feed_tokens([p.contact for p in people.values() if p.contact is not None])
     delegated = delegations(people.values())
     schedules: dict[int, list] = {}
+    unsent: dict[int, bool] = {}  # per meeting: changed since the calendars were last sent
     # Kept for the app context (a delivery run prepares batch after batch of one sending).
     letters: dict[tuple, _Letter] = g.setdefault("invitation_letters", {})
     stamp = utcnow()
@@ -133,17 +135,26 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
         meeting = participant.meeting
         if meeting.id not in schedules:
             schedules[meeting.id] = agenda_schedule(meeting)
+            unsent[meeting.id] = (meeting.sent_fingerprint is not None
+                                  and meeting.sent_fingerprint != details_fingerprint(meeting))
         args = json.loads(message.prepare_args or "{}")
         language = participant.language or meeting.language or "en"
         feed = feeds.get(participant.contact_id)
         asked_again = bool(args.get("asked_again"))
-        key = (meeting.uid, meeting.updated_at, message.kind, language, args.get("sequence", meeting.sequence), args.get("note"),
-               participant.kind, participant.status, feed is not None, asked_again)
+        sequence, calendar = args.get("sequence", meeting.sequence), True
+        if message.kind == "reminder":
+            # A reminder repeats what calendars already hold, at the SEQUENCE they hold, and is
+            # written when it is delivered: if the meeting changed since it was queued, it must
+            # not carry the new details at an old SEQUENCE (the update will), so it goes without
+            # a calendar part; after an update it carries the current SEQUENCE.
+            sequence, calendar = meeting.sequence, not unsent[meeting.id]
+        key = (meeting.uid, meeting.updated_at, message.kind, language, sequence, args.get("note"),
+               participant.kind, participant.status, feed is not None, asked_again, calendar)
         letter = letters.get(key)
         if letter is None:
             letter = letters[key] = _Letter(meeting, message.kind, language, schedules[meeting.id],
-                                            sequence=key[4], note=key[5], shape=participant, feed=feed is not None,
-                                            stamp=stamp, asked_again=asked_again)
+                                            sequence=sequence, note=key[5], shape=participant, feed=feed is not None,
+                                            stamp=stamp, asked_again=asked_again, calendar=calendar)
         contents[message.id] = letter.to(participant, feed, delegated.get(participant.id, (None, None)))
     return contents
 
@@ -192,7 +203,7 @@ class _Letter:
     """
 
     def __init__(self, meeting: Meeting, name: str, language: str, schedule, *, sequence: int, note: str | None,
-                 shape: Participant, feed: bool, stamp, asked_again: bool = False):
+                 shape: Participant, feed: bool, stamp, asked_again: bool = False, calendar: bool = True):
         kind = KINDS[name]
         config = current_app.config
         meeting, schedule = in_language(meeting, language), schedule_in_language(schedule, language)
@@ -205,8 +216,8 @@ class _Letter:
             self.subject = kind.subject(meeting.title)
             self.text = render_template(f"emails/{kind.template}.txt", **context)
             self.html = inline_css(render_template(f"emails/{kind.template}.html", **context))
-        self.method = kind.method
-        self.calendar = None if kind.method is None else Invitation(
+        self.method = kind.method if calendar else None
+        self.calendar = None if kind.method is None or not calendar else Invitation(
             meeting, method=kind.method, organizer_email=config["ORGANIZER_EMAIL"],
             organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"], language=language,
             stamp=stamp, sequence=sequence, agenda=schedule, message=note)

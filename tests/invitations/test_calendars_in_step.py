@@ -200,3 +200,26 @@ def test_an_update_with_the_agenda_outside_the_meeting_waits_until_it_is_fixed(
     ledger.assert_current(meeting.uid)
     update = ledger.last(people[0].email, meeting.uid)
     assert update.sequence == 1 and update.version[-1][0].startswith("11:00")
+
+
+def test_a_reminder_queued_before_a_change_does_not_carry_it_at_the_old_sequence(
+        manual_app, smtp_server, invited, validated):
+    meeting, people = invited
+    services.send_invitations(meeting)
+    db.session.commit()
+    deliver_due(batch_size=100)
+    assert services.remind(meeting) == 3  # queued; the mail server is slow today
+    db.session.commit()
+    move_by_an_hour(meeting)
+    db.session.commit()
+    ledger = delivered(smtp_server, validated)
+    ledger.assert_consistent()
+    for person in people:
+        assert len(ledger.of(person.email, meeting.uid)) == 1  # the invitation; the reminder has no calendar part
+        assert [subject.split(":")[0] for subject, _ in ledger.plain[person.email]] in (
+            ["Reminder"], ["Erinnerung"], ["Herinnering"])
+    services.send_update(meeting, None)
+    db.session.commit()
+    ledger = delivered(smtp_server, validated)
+    ledger.assert_consistent()
+    ledger.assert_current(meeting.uid)
