@@ -183,7 +183,6 @@ class _StandIn:
 
     def __init__(self, shape: Participant):
         self.kind, self.status = shape.kind, shape.status
-        self.previous_answer = shape.previous_answer
         self.name, self.email = _NAME, _EMAIL
 
 
