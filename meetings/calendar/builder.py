@@ -33,11 +33,12 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vCategory, vDuration,
 from icalendar.parser.content_line import Contentline
 
 from meetings.calendar.timezones import vtimezone
+from meetings.core.markdown import plain_text
 from meetings.core.timezones import get_zone
 
 PRODID = "-//Cluster Meetings//Meeting Manager//EN"
 # Part of every feed's ETag: raise it when the builder's output changes for the same data.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 REFRESH = timedelta(hours=1)
 
 STATUS_BY_MEETING = {"draft": "TENTATIVE", "scheduled": "CONFIRMED", "held": "CONFIRMED",
@@ -119,6 +120,9 @@ class Person:
     partstat: str = "NEEDS-ACTION"
     role: str = "REQ-PARTICIPANT"
     rsvp: bool = True
+    # RFC 5546 delegation: the mailbox this attendee sent in their place, or stands in for.
+    delegated_to: str | None = None
+    delegated_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,10 @@ def _address(person: Person) -> vCalAddress:
     if any(c in person.email for c in "\r\n") or "@" not in person.email:
         raise ValueError(f"not a mailbox: {person.email!r}")
     address = vCalAddress(f"mailto:{person.email}")
-    name = _one_line(person.name)
+    # A double quote cannot stand inside a quoted parameter; RFC 6868 writes it as ^', which
+    # Outlook shows as it is. The quote character is dropped from the name instead.
+    name = _one_line(person.name).replace('"', "")
     if name:
-        # icalendar quotes the value and writes " as ^' (RFC 6868) when needed.
         address.params["CN"] = name
     return address
 
@@ -149,6 +154,9 @@ def _attendee_address(attendee: Person) -> vCalAddress:
     address.params["PARTSTAT"] = attendee.partstat
     if attendee.rsvp:
         address.params["RSVP"] = "TRUE"
+    for param, mailbox in (("DELEGATED-TO", attendee.delegated_to), ("DELEGATED-FROM", attendee.delegated_from)):
+        if mailbox:
+            address.params[param] = _address(Person(email=mailbox)).to_ical().decode("utf-8")
     return address
 
 
@@ -204,6 +212,11 @@ def location_text(meeting, language: str) -> str:
     return plain(meeting.online_url or "")
 
 
+def description_of(meeting) -> str:
+    """The meeting's description as calendars show it: plain text from its Markdown, links as addresses."""
+    return plain_text(meeting.description)
+
+
 def last_change(meeting) -> datetime:
     """When the meeting last changed, to the second (LAST-MODIFIED, feeds' DTSTAMP, HTTP Last-Modified)."""
     return (meeting.updated_at or meeting.created_at).astimezone(timezone.utc).replace(microsecond=0)
@@ -239,7 +252,7 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
     zone = get_zone(meeting.timezone)
     updated = last_change(meeting) if changed is None else changed.astimezone(timezone.utc).replace(microsecond=0)
     with force_locale(language):
-        parts = [plain(meeting.description if description_text is None else description_text).strip()]
+        parts = [plain(description_of(meeting) if description_text is None else description_text).strip()]
         lines = agenda_lines(meeting, agenda)
         if lines:
             parts.append(_agenda_text(lines))
@@ -247,7 +260,9 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
         if meeting.online_url:
             link_lines.append(_("Join online: %(url)s", url=meeting.online_url))
         page = url if url is not None else (public_url(meeting, base_url) if meeting.is_public else None)
-        if page:
+        # A meeting without a public page has the personal answer page as its URL: that link
+        # is among ``links`` already and is not listed twice.
+        if page and not any(page in line for line in links):
             link_lines.append(_("Meeting page: %(url)s", url=page))
         link_lines.extend(plain(line) for line in links)
         if link_lines:
@@ -417,7 +432,7 @@ class Invitation:
             raise ValueError(f"unsupported METHOD {method!r}")
         with force_locale(language):
             answer_link = _("Your answer: %(url)s", url=_LINK_MARK)
-        description = plain(meeting.description)
+        description = description_of(meeting)
         if message:
             description = "\n\n".join(p for p in (plain(message).strip(), description.strip()) if p)
         event = meeting_event(
@@ -443,8 +458,10 @@ class Invitation:
                 shared.append(fold(line) + b"\r\n")
         self._pieces.append(b"".join(shared))
 
-    def for_participant(self, participant, rsvp_url: str) -> bytes:
-        """The calendar for one participant, whose answer page is ``rsvp_url``."""
+    def for_participant(self, participant, rsvp_url: str, *, delegated_to: str | None = None,
+                        delegated_from: str | None = None) -> bytes:
+        """The calendar for one participant, whose answer page is ``rsvp_url``; one who sent a
+        colleague names them (``delegated_to``), a colleague names whom they stand in for."""
         link = str(Text(rsvp_url).to_ical(), "utf-8")
         out = []
         for piece in self._pieces:
@@ -452,8 +469,10 @@ class Invitation:
                 out.append(piece)
                 continue
             if piece.startswith("ATTENDEE"):
-                line = _attendee_line(Person(email=participant.email, name=participant.name,
-                                             partstat=PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION")))
+                partstat = PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION")
+                line = _attendee_line(Person(email=participant.email, name=participant.name, partstat=partstat,
+                                             rsvp=partstat != "DELEGATED", delegated_to=delegated_to,
+                                             delegated_from=delegated_from))
             else:
                 # URL holds the address as it is; TEXT values hold it escaped.
                 line = Contentline(piece.replace(_LINK_MARK, rsvp_url if piece.startswith("URL") else link))
@@ -463,9 +482,11 @@ class Invitation:
 
 def invitation(meeting, participant, *, method: str, organizer_email: str, organizer_name: str | None,
                base_url: str, rsvp_url: str, stamp: datetime | None = None, sequence: int | None = None,
-               agenda=None, language: str | None = None, message: str | None = None) -> bytes:
+               agenda=None, language: str | None = None, message: str | None = None,
+               delegated_to: str | None = None, delegated_from: str | None = None) -> bytes:
     """An iTIP REQUEST or CANCEL for one participant: an :class:`Invitation` of one."""
     language = language or getattr(participant, "language", None) or "en"
     return Invitation(meeting, method=method, organizer_email=organizer_email, organizer_name=organizer_name,
                       base_url=base_url, language=language, stamp=stamp, sequence=sequence, agenda=agenda,
-                      message=message).for_participant(participant, rsvp_url)
+                      message=message).for_participant(participant, rsvp_url, delegated_to=delegated_to,
+                                                       delegated_from=delegated_from)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -34,6 +35,21 @@ ALARM_CHOICES = (15, 60, 1440)
 # Statuses as small numbers, so one aggregate can notice an answer that changed
 # without anything else changing (e.g. an organiser moving someone up the waiting list).
 _STATUS_CODE = {status: number for number, status in enumerate(IN_FEED_STATUSES, 1)}
+
+
+def answer_line(participant: Participant) -> str:
+    """The first line of an event in a personal feed: the reader's own answer, in the current
+    locale; for a cancelled meeting, that it is cancelled (there is nothing left to answer)."""
+    if participant.meeting.status == "cancelled":
+        return _("This meeting is cancelled.")
+    lines = {
+        "invited": lambda: _("Your answer: not given yet"),
+        "accepted": lambda: _("Your answer: accepted"),
+        "tentative": lambda: _("Your answer: tentative"),
+        "registered": lambda: _("Your registration: confirmed"),
+        "waiting": lambda: _("Your registration: on the waiting list"),
+    }
+    return lines.get(participant.status, lines["invited"])()
 
 
 def new_feed_token() -> str:

@@ -216,25 +216,14 @@ def meeting_download(slug: str):
 
 # --- the personal feed ------------------------------------------------------------------
 
-def _answer_line(status: str) -> str:
-    """The first line of each event in a personal feed: the reader's own answer."""
-    lines = {
-        "invited": lambda: _("Your answer: not given yet"),
-        "accepted": lambda: _("Your answer: accepted"),
-        "tentative": lambda: _("Your answer: tentative"),
-        "registered": lambda: _("Your registration: confirmed"),
-        "waiting": lambda: _("Your registration: on the waiting list"),
-    }
-    return lines.get(status, lines["invited"])()
-
-
 def _personal_event(participant: Participant, *, language: str, base_url: str, alarm: int | None):
     meeting = in_language(participant.meeting, language)
     moments = [builder.last_change(meeting)] + [m for m in (participant.responded_at, participant.created_at) if m]
     extra, page = [], None
     with force_locale(language):
-        answer = _answer_line(participant.status)
-        if participant.kind == "invitee" and "rsvp.answer" in current_app.view_functions:
+        answer = personal.answer_line(participant)
+        if (participant.kind == "invitee" and meeting.status != "cancelled"
+                and "rsvp.answer" in current_app.view_functions):
             answer_page = absolute_url("rsvp.answer", token=participant.token)
             extra.append(_("Change your answer: %(url)s", url=answer_page))
             if not meeting.is_public:
@@ -245,7 +234,7 @@ def _personal_event(participant: Participant, *, language: str, base_url: str, a
         status = "TENTATIVE"
     else:
         status = None
-    description = "\n\n".join(p for p in (answer, builder.plain(meeting.description).strip()) if p)
+    description = "\n\n".join(p for p in (answer, builder.description_of(meeting).strip()) if p)
     return builder.meeting_event(meeting, base_url=base_url, language=language, description_text=description,
                                  status=status, agenda=agenda_schedule(meeting), url=page, links=extra,
                                  changed=max(moments), alarm_minutes=alarm)

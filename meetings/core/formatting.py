@@ -36,23 +36,42 @@ def time_short(instant: datetime, zone_name: str, locale: str | None = None) -> 
     return format_time(instant, format="HH:mm", tzinfo=zone, locale=_locale(locale))
 
 
-def zone_label(instant: datetime, zone_name: str, locale: str | None = None) -> str:
-    """Short zone name at that instant and the IANA name: 'CEST, Europe/Amsterdam'."""
+def _abbreviation(instant: datetime, zone) -> str:
+    """The zone's short name at that instant; numeric ones as an offset with a colon ('+10:30')."""
+    name = instant.astimezone(zone).tzname() or ""
+    if len(name) == 5 and name[0] in "+-" and name[1:].isdigit():
+        return f"{name[:3]}:{name[3:]}"
+    return name
+
+
+def zone_label(instant: datetime, zone_name: str, locale: str | None = None,
+               until: datetime | None = None) -> str:
+    """Short zone name at that instant and the IANA name: 'CEST, Europe/Amsterdam'.
+
+    With ``until`` (the end of a range) whose short name differs, because the range crosses
+    a change of clocks, both are named: 'CEST → CET, Europe/Amsterdam', 'EST → EDT,
+    America/New_York', '+11 → +10:30, Australia/Lord_Howe'.
+    """
     zone = get_zone(zone_name)
-    abbreviation = instant.astimezone(zone).tzname() or ""
+    abbreviation = _abbreviation(instant, zone)
+    if until is not None:
+        at_end = _abbreviation(until, zone)
+        if at_end and at_end != abbreviation:
+            abbreviation = f"{abbreviation} \u2192 {at_end}" if abbreviation else at_end
     return f"{abbreviation}, {zone_name}" if abbreviation and abbreviation != zone_name else zone_name
 
 
 def when(starts_at: datetime, ends_at: datetime, zone_name: str, locale: str | None = None) -> str:
     """The whole span: 'Thursday, 5 June 2024, 10:00–16:00 (CEST, Europe/Amsterdam)'.
 
-    A span over several days names both dates.
+    A span over several days names both dates; one that crosses a change of clocks names
+    the end's zone too ('(CEST → CET, Europe/Amsterdam)').
     """
     zone = get_zone(zone_name)
     loc = _locale(locale)
     start_local = starts_at.astimezone(zone)
     end_local = ends_at.astimezone(zone)
-    label = zone_label(starts_at, zone_name, loc)
+    label = zone_label(starts_at, zone_name, loc, until=ends_at)
     if start_local.date() == end_local.date():
         return (f"{date_long(starts_at, zone_name, loc)}, {time_short(starts_at, zone_name, loc)}"
                 f"\u2013{time_short(ends_at, zone_name, loc)} ({label})")

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField,
-                     URLField)
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+                     TimeField, URLField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
@@ -137,6 +137,10 @@ class MeetingForm(TranslationsMixin, BaseForm):
     start_time = time_field(_l("Start time"))
     end_date = date_field(_l("End date"))
     end_time = time_field(_l("End time"))
+    # Shown when editing a meeting whose agenda has start times; checked unless unticked.
+    move_agenda = BooleanField(_l("Move the agenda's start times with the meeting"), default=True,
+                               description=_l("If the start moves, each agenda item with a start time moves by "
+                                              "as much, so the agenda stays inside the meeting."))
     topics = MultiCheckboxField(_l("Topics"), choices=[], coerce=int)
     visibility = RadioField(_l("Visibility"), choices=visibility_choices(), default="invitation")
     status = SelectField(_l("Status"), choices=status_choices(), default="draft")

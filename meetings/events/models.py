@@ -71,6 +71,9 @@ class Meeting(db.Model):
     sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
     sent_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A digest of the place last sent (venue as shown, online link): moving it, like moving
+    # the time, asks for new answers. None: sent before this was recorded.
+    sent_place: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

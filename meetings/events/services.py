@@ -396,8 +396,49 @@ def details_fingerprint(meeting: Meeting) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def place_fingerprint(meeting: Meeting) -> str:
+    """A digest of where the meeting is: the venue as calendars show it and the online link."""
+    data = [meeting.venue.one_line() if meeting.venue else None, meeting.online_url or None]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def time_or_place_moved(meeting: Meeting) -> bool:
+    """Whether the start, end or place differ from what calendars were last sent (RFC 5546
+    3.2.2.1: such a change needs new answers); False before anything was sent."""
+    if meeting.sent_fingerprint is None:
+        return False
+    if meeting.sent_starts_at != meeting.starts_at or meeting.sent_ends_at != meeting.ends_at:
+        return True
+    return meeting.sent_place is not None and meeting.sent_place != place_fingerprint(meeting)
+
+
 def record_sent_details(meeting: Meeting) -> None:
-    """Remember what the calendars of those invited or registered now hold (details and times)."""
+    """Remember what the calendars of those invited or registered now hold (details, times, place)."""
     meeting.sent_fingerprint = details_fingerprint(meeting)
     meeting.sent_starts_at = meeting.starts_at
     meeting.sent_ends_at = meeting.ends_at
+    meeting.sent_place = place_fingerprint(meeting)
+
+
+def agenda_outside(meeting: Meeting) -> list[Slot]:
+    """The agenda items that fall outside the meeting's time (or on a time the clock skips or repeats)."""
+    return [slot for slot in agenda_for(meeting) if slot.problem]
+
+
+def shift_agenda(meeting: Meeting, previous_start: datetime, previous_zone: str) -> int:
+    """Move the agenda's timed items with the meeting: each start time moves by as much as
+    the meeting's wall-clock start moved (from ``previous_start`` in ``previous_zone``).
+    Items without a start time follow the one before anyway. Returns how many moved; flushes."""
+    before = previous_start.astimezone(get_zone(previous_zone))
+    after = meeting.starts_at.astimezone(get_zone(meeting.timezone))
+    day = date(2000, 1, 1)
+    delta = datetime.combine(day, after.time()) - datetime.combine(day, before.time())
+    if not delta:
+        return 0
+    moved = 0
+    for item in meeting.agenda_items:
+        if item.start_time is not None:
+            item.start_time = (datetime.combine(day, item.start_time) + delta).time()
+            moved += 1
+    db.session.flush()
+    return moved

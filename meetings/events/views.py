@@ -13,8 +13,8 @@ from meetings.events.models import AgendaItem, Meeting, Topic
 from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, apply_order,
                                       create_topic, delete_agenda_item, delete_meeting, delete_topic,
                                       find_conflict, get_meeting, list_meetings, list_topics, meeting_slug_taken,
-                                      moved_order, publish_meeting, rename_topic, save_meeting, topic_name_taken,
-                                      topic_usage, update_agenda_item)
+                                      moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
+                                      topic_name_taken, topic_usage, update_agenda_item)
 from meetings.extensions import db
 from meetings.invitations.services import update_pending
 from meetings.participants.services import invitee_counts
@@ -58,13 +58,25 @@ def _meeting_form(**kwargs) -> MeetingForm:
 
 
 def _save(form: MeetingForm, meeting: Meeting | None):
-    """Save a validated form; None (with the message at the slug) if the slug is taken."""
+    """Save a validated form; None (with the message at the slug) if the slug is taken.
+
+    Editing a meeting whose start moves also moves its agenda's start times, unless the
+    organiser unticked that, in the same transaction.
+    """
     data = form.result
     taken = _("Another meeting already uses this address. Choose another one.")
     if data["slug"] and meeting_slug_taken(data["slug"], exclude_id=meeting.id if meeting else None):
         form.slug.errors.append(taken)
         return None
-    return save_or_field_error(lambda: save_meeting(meeting, data), form.slug, taken)
+    previous = (meeting.starts_at, meeting.timezone) if meeting is not None else None
+
+    def save() -> Meeting:
+        saved = save_meeting(meeting, data)
+        if previous is not None and form.move_agenda.data and saved.starts_at != previous[0]:
+            shift_agenda(saved, *previous)
+        return saved
+
+    return save_or_field_error(save, form.slug, taken)
 
 
 @bp.route("/new", methods=["GET", "POST"])

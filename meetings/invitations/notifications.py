@@ -28,6 +28,7 @@ from meetings.core.types import utcnow
 from meetings.events.languages import in_language, schedule_in_language
 from meetings.events.models import Meeting
 from meetings.events.queries import agenda_schedule
+from meetings.events.services import details_fingerprint
 from meetings.extensions import db
 from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
@@ -39,7 +40,7 @@ from meetings.participants.models import Participant
 class Kind:
     """How one kind of invitation email is written."""
 
-    method: str
+    method: str | None  # None: an email without a calendar part
     template: str
     subject: Callable[[str], str]  # the meeting's title -> the subject, in the current locale
 
@@ -51,6 +52,8 @@ KINDS = {
                      lambda title: _("Reminder: please answer the invitation to %(title)s", title=title)),
     "cancellation": Kind("CANCEL", "cancellation", lambda title: _("Cancelled: %(title)s", title=title)),
     "removal": Kind("CANCEL", "removal", lambda title: _("No longer invited: %(title)s", title=title)),
+    # For those told of a cancellation whose calendar never had the meeting (the waiting list).
+    "cancellation_notice": Kind(None, "cancellation_notice", lambda title: _("Cancelled: %(title)s", title=title)),
 }
 
 
@@ -62,11 +65,12 @@ def rsvp_url(participant: Participant) -> str:
 
 
 def _queue(kind: str, participants: Iterable[Participant], *, sequence: int, key: str,
-           note: str | None = None) -> None:
+           note: str | None = None, asked_again: set[int] = frozenset()) -> None:
     args = {"sequence": sequence, **({"note": note} if note else {})}
     queue_later(kind, [
         Recipient(to_email=p.email, to_name=p.name, language=p.language or "en", meeting_id=p.meeting_id,
-                  participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}", args=args)
+                  participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}",
+                  args={**args, "asked_again": True} if p.id in asked_again else args)
         for p in participants])
 
 
@@ -75,9 +79,12 @@ def send_invitations(participants: list[Participant], meeting: Meeting) -> None:
     _queue("invitation", participants, sequence=meeting.sequence, key=str(meeting.sequence))
 
 
-def send_updates(participants: list[Participant], meeting: Meeting, note: str | None) -> None:
-    """Queue an update (REQUEST, same UID, the meeting's new SEQUENCE, the organiser's note) to each."""
-    _queue("update", participants, sequence=meeting.sequence, key=str(meeting.sequence), note=note)
+def send_updates(participants: list[Participant], meeting: Meeting, note: str | None, *,
+                 asked_again: set[int] = frozenset()) -> None:
+    """Queue an update (REQUEST, same UID, the meeting's new SEQUENCE, the organiser's note) to each;
+    those whose answer the change set back (ids in ``asked_again``) are told why they are asked again."""
+    _queue("update", participants, sequence=meeting.sequence, key=str(meeting.sequence), note=note,
+           asked_again=asked_again)
 
 
 def send_reminders(participants: list[Participant], meeting: Meeting, day_key: str) -> None:
@@ -92,6 +99,12 @@ def send_cancellations(participants: list[Participant], meeting: Meeting, note: 
            key=str(meeting.sequence), note=note)
 
 
+def send_cancellation_notices(participants: list[Participant], meeting: Meeting, note: str | None) -> None:
+    """Queue the news of the cancellation without a calendar part, to those whose calendar
+    never had the meeting (only a REQUEST's recipient may get a CANCEL for its UID)."""
+    _queue("cancellation_notice", participants, sequence=meeting.sequence, key=str(meeting.sequence), note=note)
+
+
 def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
     """Write the invitation emails queued by the functions above, each in its recipient's language.
 
@@ -102,12 +115,14 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
     ids = {m.participant_id for m in messages if m.participant_id is not None}
     people = {p.id: p for p in db.session.scalars(
         select(Participant).where(among(Participant.id, ids))
-        .options(selectinload(Participant.contact),
+        .options(selectinload(Participant.contact), selectinload(Participant.delegated_from),
                  selectinload(Participant.meeting).selectinload(Meeting.venue),
                  selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                  selectinload(Participant.meeting).selectinload(Meeting.topics)))}
     feeds = personal.ensure_feed_tokens([p.contact for p in people.values() if p.contact is not None])
+    delegated = delegations(people.values())
     schedules: dict[int, list] = {}
+    unsent: dict[int, bool] = {}  # per meeting: changed since the calendars were last sent
     # Kept for the app context (a delivery run prepares batch after batch of one sending).
     letters: dict[tuple, _Letter] = g.setdefault("invitation_letters", {})
     stamp = utcnow()
@@ -120,18 +135,45 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
         meeting = participant.meeting
         if meeting.id not in schedules:
             schedules[meeting.id] = agenda_schedule(meeting)
+            unsent[meeting.id] = (meeting.sent_fingerprint is not None
+                                  and meeting.sent_fingerprint != details_fingerprint(meeting))
         args = json.loads(message.prepare_args or "{}")
         language = participant.language or meeting.language or "en"
         feed = feeds.get(participant.contact_id)
-        key = (meeting.uid, meeting.updated_at, message.kind, language, args.get("sequence", meeting.sequence), args.get("note"),
-               participant.kind, participant.status, feed is not None)
+        asked_again = bool(args.get("asked_again"))
+        sequence, calendar = args.get("sequence", meeting.sequence), True
+        if message.kind == "reminder":
+            # A reminder repeats what calendars already hold, at the SEQUENCE they hold, and is
+            # written when it is delivered: if the meeting changed since it was queued, it must
+            # not carry the new details at an old SEQUENCE (the update will), so it goes without
+            # a calendar part; after an update it carries the current SEQUENCE.
+            sequence, calendar = meeting.sequence, not unsent[meeting.id]
+        key = (meeting.uid, meeting.updated_at, message.kind, language, sequence, args.get("note"),
+               participant.kind, participant.status, feed is not None, asked_again, calendar)
         letter = letters.get(key)
         if letter is None:
             letter = letters[key] = _Letter(meeting, message.kind, language, schedules[meeting.id],
-                                            sequence=key[4], note=key[5], shape=participant, feed=feed is not None,
-                                            stamp=stamp)
-        contents[message.id] = letter.to(participant, feed)
+                                            sequence=sequence, note=key[5], shape=participant, feed=feed is not None,
+                                            stamp=stamp, asked_again=asked_again, calendar=calendar)
+        contents[message.id] = letter.to(participant, feed, delegated.get(participant.id, (None, None)))
     return contents
+
+
+def delegations(participants: Iterable[Participant]) -> dict[int, tuple[str | None, str | None]]:
+    """Per participant id, the mailbox they delegated to and the one they stand in for
+    (RFC 5546 DELEGATED-TO and DELEGATED-FROM), in one query for the whole batch."""
+    people = list(participants)
+    result: dict[int, tuple[str | None, str | None]] = {}
+    delegators = [p.id for p in people if p.status == "delegated"]
+    delegated_to: dict[int, str] = {}
+    if delegators:
+        rows = db.session.execute(select(Participant.delegated_from_id, Participant.email)
+                                  .where(among(Participant.delegated_from_id, delegators)))
+        delegated_to = {source: email for source, email in rows if email}
+    for person in people:
+        source = person.delegated_from if person.delegated_from_id is not None else None
+        result[person.id] = (delegated_to.get(person.id), source.email if source is not None else None)
+    return result
 
 
 class _StandIn:
@@ -160,26 +202,29 @@ class _Letter:
     """
 
     def __init__(self, meeting: Meeting, name: str, language: str, schedule, *, sequence: int, note: str | None,
-                 shape: Participant, feed: bool, stamp):
+                 shape: Participant, feed: bool, stamp, asked_again: bool = False, calendar: bool = True):
         kind = KINDS[name]
         config = current_app.config
         meeting, schedule = in_language(meeting, language), schedule_in_language(schedule, language)
         with force_locale(language):
             context = dict(meeting=meeting, participant=_StandIn(shape), rsvp_url=_LINK, note=note,
                            schedule=schedule, language=language, kind=name, feed_url=_FEED if feed else None,
+                           asked_again=asked_again,
                            meeting_url=absolute_url("events_public.detail", slug=meeting.slug)
                            if meeting.is_public else None)
             self.subject = kind.subject(meeting.title)
             self.text = render_template(f"emails/{kind.template}.txt", **context)
             self.html = inline_css(render_template(f"emails/{kind.template}.html", **context))
-        self.method = kind.method
-        self.calendar = Invitation(meeting, method=kind.method, organizer_email=config["ORGANIZER_EMAIL"],
-                                   organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
-                                   language=language, stamp=stamp, sequence=sequence, agenda=schedule,
-                                   message=note)
+        self.method = kind.method if calendar else None
+        self.calendar = None if kind.method is None or not calendar else Invitation(
+            meeting, method=kind.method, organizer_email=config["ORGANIZER_EMAIL"],
+            organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"], language=language,
+            stamp=stamp, sequence=sequence, agenda=schedule, message=note)
 
-    def to(self, participant: Participant, feed: str | None) -> Content:
-        """The letter for one participant, whose personal feed is at ``feed``."""
+    def to(self, participant: Participant, feed: str | None,
+           delegation: tuple[str | None, str | None] = (None, None)) -> Content:
+        """The letter for one participant, whose personal feed is at ``feed``; ``delegation`` is the
+        mailbox they sent in their place and the one they stand in for (either may be None)."""
         link = rsvp_url(participant)
         values = {_NAME: participant.name or participant.email, _EMAIL: participant.email, _LINK: link,
                   _FEED: feed or ""}
@@ -187,5 +232,10 @@ class _Letter:
         for mark, value in values.items():
             text = text.replace(mark, value)
             html = html.replace(mark, escape(value))
-        return Content(subject=self.subject, text_body=text, html_body=html,
-                       ics=self.calendar.for_participant(participant, link).decode("utf-8"), ics_method=self.method)
+        if self.calendar is None:
+            return Content(subject=self.subject, text_body=text, html_body=html)
+        delegated_to, delegated_from = delegation
+        ics = self.calendar.for_participant(participant, link, delegated_to=delegated_to,
+                                            delegated_from=delegated_from)
+        return Content(subject=self.subject, text_body=text, html_body=html, ics=ics.decode("utf-8"),
+                       ics_method=self.method)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
-from meetings.events.services import details_fingerprint, record_sent_details
+from meetings.events.services import (agenda_outside, details_fingerprint, record_sent_details,
+                                      time_or_place_moved)
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
@@ -25,10 +26,14 @@ from meetings.registration import services as seats
 ANSWERS = ("accepted", "tentative", "declined")
 # What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-# Invitees who still hold the meeting in their calendar and so receive updates.
-RECEIVES_UPDATES = ("invited", "accepted", "tentative")
-# Those who are told when the meeting is cancelled.
-RECEIVES_CANCEL = ("invited", "accepted", "tentative", "declined")
+# Invitees whose calendar holds the meeting, and so receive updates and the cancellation:
+# RFC 5546 has the organiser send both to every attendee, those who declined (Google keeps
+# declined events in the calendar) and those who sent a colleague (as DELEGATED) included.
+HOLDS_THE_MEETING = ("invited", "accepted", "tentative", "declined", "delegated")
+RECEIVES_UPDATES = HOLDS_THE_MEETING
+RECEIVES_CANCEL = HOLDS_THE_MEETING
+# Answers that a change of time or place asks again (RFC 5546 3.2.2.1); a "no" stays a "no".
+ASKED_AGAIN = ("accepted", "tentative")
 
 
 class InvitationError(ValueError):
@@ -98,24 +103,47 @@ def send_invitations(meeting: Meeting) -> int:
     return len(pending)
 
 
-def send_update(meeting: Meeting, note: str | None = None) -> int:
-    """Send the changed meeting to every invitee who still holds it (not those who declined).
+def update_receivers(meeting: Meeting) -> list[Participant]:
+    """Everyone whose calendar holds the meeting: invited invitees whatever their answer
+    (declined and delegated too), and registrants who were sent it."""
+    receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_UPDATES]
+    return receivers + registrants_holding_the_meeting(meeting)
 
-    SEQUENCE rises once. A change of start or end resets accepted and tentative
-    answers to "no answer yet" (RFC 5546 3.2.2: such a change needs a new reply).
+
+def answers_asked_again(meeting: Meeting, receivers: list[Participant] | None = None) -> list[Participant]:
+    """The invitees whose accepted or tentative answer the pending update would set back to
+    "no answer yet": all of them when it moves the time or place, none otherwise."""
+    if not time_or_place_moved(meeting):
+        return []
+    receivers = update_receivers(meeting) if receivers is None else receivers
+    return [p for p in receivers if p.kind == "invitee" and p.status in ASKED_AGAIN]
+
+
+def send_update(meeting: Meeting, note: str | None = None) -> int:
+    """Send the changed meeting to everyone whose calendar holds it (see :func:`update_receivers`).
+
+    SEQUENCE rises once. A change of start, end or place resets accepted and tentative
+    answers to "no answer yet" (RFC 5546 3.2.2.1: such a change needs a new reply); the
+    earlier answer is kept as ``previous_answer`` and their email says why they are asked
+    again. A change of agenda or description keeps every answer. Refused while an agenda
+    item lies outside the meeting's time: the update would carry a wrong agenda.
     """
     _require_open(meeting)
     if not update_pending(meeting):
         raise InvitationError("no_changes")
-    time_changed = meeting.sent_starts_at != meeting.starts_at or meeting.sent_ends_at != meeting.ends_at
+    if agenda_outside(meeting):
+        raise InvitationError("agenda_outside")
+    receivers = update_receivers(meeting)
+    asked_again = answers_asked_again(meeting, receivers)
     meeting.sequence += 1
-    receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_UPDATES]
-    receivers += registrants_holding_the_meeting(meeting)
+    for participant in asked_again:
+        participant.previous_answer = participant.status
+        participant.status = "invited"
+        participant.comment = None
+        participant.responded_at = None
     for participant in receivers:
-        if time_changed and participant.kind == "invitee" and participant.status in ("accepted", "tentative"):
-            participant.status = "invited"
         participant.sent_sequence = meeting.sequence
-    notifications.send_updates(receivers, meeting, note or None)
+    notifications.send_updates(receivers, meeting, note or None, asked_again={p.id for p in asked_again})
     record_sent_details(meeting)
     db.session.flush()
     return len(receivers)
@@ -127,8 +155,17 @@ def unanswered(meeting: Meeting) -> list[Participant]:
 
 
 def remind(meeting: Meeting) -> int:
-    """Remind those who have not answered (at most once a day each); returns how many were reminded."""
+    """Remind those who have not answered (at most once a day each); returns how many were reminded.
+
+    Refused while an update is pending: a reminder carries the meeting as it is now, and
+    at the SEQUENCE already sent it would be a second version under one SEQUENCE. Sending
+    the update with the reminder instead would move only the calendars of those who have
+    not answered and leave everyone else on the old version, so the organiser sends the
+    update (to all) first, and reminds after.
+    """
     _require_open(meeting)
+    if update_pending(meeting):
+        raise InvitationError("update_before_reminder")
     now = utcnow()
     day_key = now.date().isoformat()
     due = [p for p in unanswered(meeting) if p.reminded_at is None or p.reminded_at.date() != now.date()]
@@ -159,21 +196,35 @@ def remove_invitee(participant: Participant) -> None:
     db.session.flush()
 
 
+def received_a_request(participant: Participant) -> bool:
+    """Whether the person's calendar was ever sent this meeting (a REQUEST: the first calendar
+    message anyone gets is one, so any SEQUENCE recorded means there was a REQUEST)."""
+    return participant.sent_sequence is not None
+
+
 def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
-    """Cancel the meeting and send an iTIP CANCEL to every invitee who was invited; returns how many."""
+    """Cancel the meeting and tell everyone concerned; returns how many are told.
+
+    Those whose calendar was sent the meeting (invitees whatever their answer, registrants
+    holding a seat) get an iTIP CANCEL; those waiting for a seat who never got a calendar
+    entry get the news without one (a CANCEL for a UID they never had would only confuse
+    their calendar).
+    """
     if meeting.status == "cancelled":
         raise InvitationError("cancelled")
     meeting.status = "cancelled"
     meeting.sequence += 1
-    receivers = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_CANCEL]
+    told = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_CANCEL]
     # Registrants are told too: those holding a seat have the meeting in their calendar,
     # and those waiting for one must not go on waiting.
-    receivers += registrants_holding_the_meeting(meeting, also_waiting=True)
-    for participant in receivers:
+    told += registrants_holding_the_meeting(meeting, also_waiting=True)
+    with_calendar = [p for p in told if received_a_request(p)]
+    for participant in with_calendar:
         participant.sent_sequence = meeting.sequence
-    notifications.send_cancellations(receivers, meeting, note or None, removed=False)
+    notifications.send_cancellations(with_calendar, meeting, note or None, removed=False)
+    notifications.send_cancellation_notices([p for p in told if not received_a_request(p)], meeting, note or None)
     db.session.flush()
-    return len(receivers)
+    return len(told)
 
 
 # --- the invitee's side ------------------------------------------------------------
@@ -221,6 +272,7 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
     participant.status = status
     participant.comment = comment or None
     participant.responded_at = utcnow()
+    participant.previous_answer = None
     db.session.flush()
     if was_seated and status != "accepted" and meeting.capacity is not None:
         # The seat given up goes to the first person on the waiting list.

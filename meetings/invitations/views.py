@@ -17,7 +17,7 @@ from meetings.events.models import Meeting
 from meetings.extensions import db, limiter
 from meetings.invitations import services
 from meetings.invitations.forms import AnswerForm, CancelForm, DelegateForm, UpdateForm
-from meetings.invitations.notifications import rsvp_url
+from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.models import OutboxMessage
 from meetings.participants.models import Participant
 
@@ -30,6 +30,10 @@ ERRORS = {
     "cancelled": lambda: _("The meeting is cancelled."),
     "past": lambda: _("The meeting is over."),
     "update_first": lambda: _("The meeting changed since the first invitations: send the update first."),
+    "update_before_reminder": lambda: _("The meeting changed since the invitations were sent: send the update "
+                                        "first, then remind those who have not answered."),
+    "agenda_outside": lambda: _("Some agenda items lie outside the meeting's time. Fix the agenda before "
+                                "sending the update."),
     "no_changes": lambda: _("Nothing changed since the invitations were sent."),
     "already_removed": lambda: _("This person is no longer invited."),
     "started": lambda: _("The meeting has started; answers can no longer be changed."),
@@ -113,11 +117,12 @@ def calendar_file(token: str):
     meeting = in_language(participant.meeting, participant.language)
     config = current_app.config
     method = "CANCEL" if meeting.status == "cancelled" or participant.status == "cancelled" else "REQUEST"
+    delegated_to, delegated_from = delegations([participant])[participant.id]
     data = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
                           organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
                           rsvp_url=rsvp_url(participant), agenda=services.schedule_for(meeting),
                           language=participant.language, stamp=meeting.updated_at,
-                          sequence=meeting.sequence)
+                          sequence=meeting.sequence, delegated_to=delegated_to, delegated_from=delegated_from)
     response = Response(data, mimetype="text/calendar")
     response.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
     response.headers["Content-Disposition"] = f'attachment; filename="{meeting.slug}.ics"'
@@ -150,11 +155,14 @@ def responses(meeting_id: int):
     for person in people:
         name = person.organisation.name if person.organisation else (person.organisation_name or _("No organisation"))
         by_organisation.setdefault(name, Counter())[person.status] += 1
+    update_pending = services.update_pending(meeting)
     return render_template(
         "invitations/responses.html", meeting=meeting, people=people, by_status=by_status,
         by_organisation=sorted(by_organisation.items()), messages=_latest_messages(meeting),
         pending=services.not_yet_invited(meeting), unanswered=services.unanswered(meeting),
-        update_pending=services.update_pending(meeting), update_form=UpdateForm(formdata=None),
+        update_pending=update_pending, update_form=UpdateForm(formdata=None),
+        asked_again=services.answers_asked_again(meeting) if update_pending else [],
+        agenda_outside=services.agenda_outside(meeting) if update_pending else [],
         total=len(people))
 
 

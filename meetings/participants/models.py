@@ -49,6 +49,8 @@ class Participant(db.Model):
     sent_sequence: Mapped[int | None] = mapped_column()
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    # The answer an update of time or place set back to "no answer yet" (until they answer again).
+    previous_answer: Mapped[str | None] = mapped_column(String(20))
     # Public registration: "pending" until the email is confirmed; then a seat or a
     # place in the waiting list (1 = next to move up). Erasing keeps the row for counts.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

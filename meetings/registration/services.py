@@ -470,10 +470,13 @@ def cancel(participant: Participant, *, notify: bool = True) -> list[Participant
         _leave_waiting_list(participant)
     db.session.flush()
     if notify and was in ("registered", "waiting") and participant.email:
-        if was == "registered":
+        # Only a calendar that was sent the meeting gets a CANCEL: someone waiting (or
+        # added without an email) never had the entry, and is told without one.
+        with_calendar = was == "registered" and participant.sent_sequence is not None
+        if with_calendar:
             # The CANCEL must outrank the REQUEST the person's calendar holds.
             meeting.sequence += 1
-        notifications.send_cancelled(participant, with_calendar=was == "registered")
+        notifications.send_cancelled(participant, with_calendar=with_calendar)
     return fill_free_seats(meeting)
 
 

@@ -431,3 +431,26 @@ def test_renewing_drops_the_old_marks(client, anna):
     keys = db.session.scalars(select(FeedMark.key)).all()
     assert not any(old in key for key in keys)
 
+
+
+def test_a_cancelled_meeting_says_so_instead_of_asking_for_an_answer(client, validated):
+    contact = with_feed(make_contact(language="en"))
+    meeting = make_meeting(title="Called off", status="cancelled", visibility="invitation",
+                           description="See [our page](https://example.org/page) for **news**.")
+    make_participant(meeting, contact, status="invited")
+    (event,) = validated(client.get(feed_of(contact)).data)["events"]
+    assert event["status"] == "CANCELLED"
+    assert event["description"].startswith("This meeting is cancelled.\n\n")
+    assert "Your answer" not in event["description"] and "Change your answer" not in event["description"]
+    # Plain text from the Markdown, the link as its address.
+    assert "See our page (https://example.org/page) for news." in event["description"]
+    assert "**" not in event["description"]
+
+
+def test_an_invitation_only_meeting_lists_the_answer_page_once(client, validated):
+    contact = with_feed(make_contact(language="en"))
+    meeting = make_meeting(visibility="invitation")
+    participant = make_participant(meeting, contact, status="accepted")
+    (event,) = validated(client.get(feed_of(contact)).data)["events"]
+    assert event["description"].count(f"/rsvp/{participant.token}") == 1
+    assert event["url"].endswith(f"/rsvp/{participant.token}")

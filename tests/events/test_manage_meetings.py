@@ -353,3 +353,43 @@ def test_only_drafts_can_be_deleted(organiser_client, status):
     assert response.status_code == 409
     assert "Only drafts can be deleted." in text_of(response)
     assert meeting_count() == 2
+
+
+# --- moving a meeting moves its agenda --------------------------------------------
+
+def _meeting_at_ten(venue) -> Meeting:
+    from datetime import time
+
+    from tests.factories import make_agenda_item
+
+    meeting = make_meeting(slug="core-team", venue=venue, starts_at=datetime(2031, 6, 5, 8, 0, tzinfo=UTC),
+                           ends_at=datetime(2031, 6, 5, 14, 0, tzinfo=UTC))
+    make_agenda_item(meeting, title="Welcome", start_time=time(10, 0), duration_minutes=30)
+    make_agenda_item(meeting, title="Robotics", duration_minutes=60)
+    make_agenda_item(meeting, title="Lunch", start_time=time(12, 30), duration_minutes=45)
+    return meeting
+
+
+def test_the_edit_form_offers_to_move_the_agenda_checked(organiser_client, venue):
+    meeting = _meeting_at_ten(venue)
+    html = text_of(organiser_client.get(f"/manage/meetings/{meeting.id}/edit"))
+    checkbox = next(tag for tag in html.split("<input") if 'name="move_agenda"' in tag)
+    assert 'type="checkbox"' in checkbox and "checked" in checkbox
+    assert '<label for="move_agenda">' in html
+    assert "move_agenda" not in text_of(organiser_client.get(f"/manage/meetings/{make_meeting().id}/edit"))
+
+
+@pytest.mark.parametrize("move,expected", [("y", ["11:00", None, "13:30"]), (None, ["10:00", None, "12:30"])])
+def test_moving_the_meeting_moves_its_timed_agenda_unless_unticked(organiser_client, venue, valid, move, expected):
+    meeting = _meeting_at_ten(venue)
+    data = {**valid, "slug": "core-team", "start_time": "11:00", "end_time": "17:00"}
+    if move:
+        data["move_agenda"] = move
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/edit", data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Meeting, meeting.id)
+    assert saved.starts_at == datetime(2031, 6, 5, 9, 0, tzinfo=UTC)
+    assert [i.start_time.strftime("%H:%M") if i.start_time else None for i in saved.agenda_items] == expected
+    page = text_of(organiser_client.get(response.headers["Location"]))
+    assert ("Some agenda items now fall outside" in page) == (move is None)

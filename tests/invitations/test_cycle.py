@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 from meetings.extensions import db
 from meetings.participants.models import Participant
@@ -103,6 +103,7 @@ def test_time_change_offers_an_update_with_higher_sequence(organiser_client, inv
     people[2].status = "tentative"
     meeting.starts_at += timedelta(hours=1)
     meeting.ends_at += timedelta(hours=1)
+    meeting.agenda_items[0].start_time = time(11, 0)
     db.session.commit()
     page = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
     assert "Send update" in page
@@ -110,16 +111,20 @@ def test_time_change_offers_an_update_with_higher_sequence(organiser_client, inv
                          {"note": "We start an hour later."}, form_url=RESPONSES.format(id=meeting.id))
     assert response.status_code == 303
     updates = outbox("update")
-    # The one who declined gets nothing; the others get the same UID with SEQUENCE 1.
-    assert sorted(m.to_email for m in updates) == sorted([people[0].email, people[2].email])
+    # Everyone gets the same UID with SEQUENCE 1, the one who declined too (RFC 5546).
+    assert sorted(m.to_email for m in updates) == sorted(p.email for p in people)
+    partstats = {}
     for message in updates:
         _, event = vevent(message.ics)
         assert str(event["UID"]) == meeting.uid
         assert event["SEQUENCE"] == 1
         assert event["DTSTAMP"].dt >= first_stamp
         assert "We start an hour later." in message.text_body
-        # A new time needs a new answer (RFC 5546): PARTSTAT is back to NEEDS-ACTION.
-        assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+        partstats[message.to_email] = event["ATTENDEE"].params["PARTSTAT"]
+    # A new time needs a new answer (RFC 5546): accepted and tentative are back to NEEDS-ACTION;
+    # a decline stays a decline.
+    assert partstats == {people[0].email: "NEEDS-ACTION", people[1].email: "DECLINED",
+                         people[2].email: "NEEDS-ACTION"}
     db.session.expire_all()
     assert db.session.get(Participant, people[0].id).status == "invited"
     assert db.session.get(Participant, people[1].id).status == "declined"

@@ -39,3 +39,49 @@ def test_the_meeting_page_dates_follow_the_visitors_language(client, language, e
     make_meeting(slug="core-team", starts_at=SUMMER[0], ends_at=SUMMER[1])
     html = text_of(client.get("/events/core-team", headers={"Accept-Language": language}))
     assert expected in html and "(CEST, Europe/Amsterdam)" in html
+
+
+@pytest.mark.parametrize("zone,start,end,expected", [
+    # New York springs forward at 02:00 on 14 March 2027: starts in EST, ends in EDT.
+    ("America/New_York", datetime(2027, 3, 14, 6, 0, tzinfo=timezone.utc),
+     datetime(2027, 3, 14, 8, 0, tzinfo=timezone.utc),
+     "Sunday, 14 March 2027, 01:00–04:00 (EST → EDT, America/New_York)"),
+    # An overnight meeting in Amsterdam over the end of summer time (25 October 2026).
+    ("Europe/Amsterdam", datetime(2026, 10, 24, 20, 0, tzinfo=timezone.utc),
+     datetime(2026, 10, 25, 3, 0, tzinfo=timezone.utc),
+     "Saturday, 24 October 2026 22:00 – Sunday, 25 October 2026 04:00 (CEST → CET, Europe/Amsterdam)"),
+    # Lord Howe Island turns its clocks back half an hour (5 April 2026, 02:00).
+    ("Australia/Lord_Howe", datetime(2026, 4, 4, 14, 0, tzinfo=timezone.utc),
+     datetime(2026, 4, 4, 16, 0, tzinfo=timezone.utc),
+     "Sunday, 5 April 2026, 01:00–02:30 (+11 → +10:30, Australia/Lord_Howe)"),
+    # No change within the range: one zone named.
+    ("Europe/Amsterdam", *SUMMER, "Thursday, 5 June 2031, 10:00–16:00 (CEST, Europe/Amsterdam)"),
+])
+def test_a_range_over_a_change_of_clocks_names_the_ends_zone(app, zone, start, end, expected):
+    assert when(start, end, zone, "en") == expected
+
+
+def test_pages_and_mails_name_both_zones_of_a_range_over_the_change(client, app):
+    from meetings.invitations import services
+    from meetings.mail.models import OutboxMessage
+    from meetings.mail.outbox import prepare
+    from meetings.extensions import db
+    from tests.factories import make_contact, make_participant
+
+    # The end of summer time in 2027 is on 31 October.
+    start = datetime(2027, 10, 30, 20, 0, tzinfo=timezone.utc)
+    meeting = make_meeting(slug="night-shift", starts_at=start, ends_at=datetime(2027, 10, 31, 3, 0, tzinfo=timezone.utc),
+                           agenda=1)
+    meeting.agenda_items[0].start_time = None
+    make_participant(meeting, make_contact(language="de"))
+    db.session.commit()
+    html = text_of(client.get("/events/night-shift", headers={"Accept-Language": "en"}))
+    assert "(CEST → CET, Europe/Amsterdam)" in html
+    assert "Times in CEST → CET, Europe/Amsterdam." in html
+    services.send_invitations(meeting)
+    db.session.commit()
+    prepare()
+    db.session.commit()
+    message = db.session.scalars(db.select(OutboxMessage)).one()
+    assert "(CEST → CET, Europe/Amsterdam)" in message.text_body
+    assert "(CEST → CET, Europe/Amsterdam)" in message.html_body
