@@ -1,7 +1,7 @@
 """what calendars hold: the place last sent, an invitee's answer before it was asked again
 
 Revision ID: 0009_calendar_state
-Revises: 0006_feed_versions_translations
+Revises: 0008_user_session_token
 Create Date: 2026-12-02 06:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0009_calendar_state"
-down_revision = "0006_feed_versions_translations"
+down_revision = '0008_user_session_token'
 branch_labels = None
 depends_on = None
 
