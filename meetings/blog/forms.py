@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField,
+                     TimeField)
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from meetings.core.forms import BaseForm, choice_list, language_choices
@@ -44,3 +45,9 @@ class PublishForm(BaseForm):
                 self.publish_time.errors.append(_l("Please enter the time to publish at."))
                 ok = False
         return ok
+
+
+class DeleteForm(BaseForm):
+    """The confirmation page's form: ``confirm`` is "yes" only when sent from it."""
+
+    confirm = HiddenField()

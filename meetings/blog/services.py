@@ -27,6 +27,7 @@ from meetings.core.formatting import date_long, format_locale
 from meetings.core.markdown import render_markdown
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
+from meetings.events.languages import translated_text
 from meetings.events.models import Meeting
 from meetings.events.queries import Page
 from meetings.events.services import slugify, unique_slug
@@ -66,68 +67,94 @@ def _place(meeting: Meeting) -> tuple[str | None, str | None]:
     return venue.name, venue.city
 
 
-def _lead(meeting: Meeting, day: str, organisations: list[str], locale: str) -> str:
+def _lead(meeting: Meeting, title: str, day: str, organisations: list[str]) -> str:
+    """When, who (how many organisations) and where; the venue only with its city."""
     venue, city = _place(meeting)
-    title = _markdown_text(meeting.title)
-    venue = _markdown_text(venue) if venue else None
-    city = _markdown_text(city) if city else None
+    title = _markdown_text(title)
+    venue = _markdown_text(venue) if venue and city else None
+    city = _markdown_text(city) if venue else None
     count = len(organisations)
     if count and venue:
-        return ngettext("On %(date)s, people from %(num)d organisation met at %(venue)s in %(city)s "
+        return ngettext("On %(date)s, people from one organisation met at %(venue)s in %(city)s "
                         "for the %(meeting)s.",
                         "On %(date)s, people from %(num)d organisations met at %(venue)s in %(city)s "
                         "for the %(meeting)s.", count, date=day, venue=venue, city=city, meeting=title)
     if count and meeting.online_url:
-        return ngettext("On %(date)s, people from %(num)d organisation met online for the %(meeting)s.",
+        return ngettext("On %(date)s, people from one organisation met online for the %(meeting)s.",
                         "On %(date)s, people from %(num)d organisations met online for the %(meeting)s.",
                         count, date=day, meeting=title)
     if count:
-        return ngettext("On %(date)s, people from %(num)d organisation met for the %(meeting)s.",
+        return ngettext("On %(date)s, people from one organisation met for the %(meeting)s.",
                         "On %(date)s, people from %(num)d organisations met for the %(meeting)s.",
                         count, date=day, meeting=title)
     if venue:
         return _("The %(meeting)s took place on %(date)s at %(venue)s in %(city)s.",
                  meeting=title, date=day, venue=venue, city=city)
+    if meeting.online_url:
+        return _("The %(meeting)s took place online on %(date)s.", meeting=title, date=day)
     return _("The %(meeting)s took place on %(date)s.", meeting=title, date=day)
+
+
+def _discussed(meeting: Meeting, locale: str) -> str | None:
+    """What was discussed, as recorded: the agenda items with minutes, else the agenda."""
+    items = meeting.agenda_items
+    noted = followup.notes_by_item(meeting)
+    with_minutes = [item for item in items if noted.get(item.id)]
+    if with_minutes:
+        titles = [translated_text(item, "title", locale) for item in with_minutes]
+        return ngettext("The discussion covered %(items)s.", "The discussion covered %(items)s.", len(titles),
+                        items=_names(titles, locale))
+    if items:
+        titles = [translated_text(item, "title", locale) for item in items]
+        return ngettext("On the agenda was %(items)s.", "On the agenda were %(items)s.", len(titles),
+                        items=_names(titles, locale))
+    return None
+
+
+def cluster_partners() -> list[str]:
+    """Names of the organisations the network marks as partners of the cluster, by name;
+    a partner that asked not to be shown on the public Network page is not named in public."""
+    return list(db.session.scalars(select(Organisation.name).where(Organisation.is_partner.is_(True),
+                                                                   Organisation.is_public.is_(True))
+                                   .order_by(func.lower(Organisation.name), Organisation.id)))
 
 
 def draft_followup(meeting: Meeting, language: str) -> Draft:
     """Write the follow-up post of a held meeting as Markdown, in ``language``.
 
-    Only recorded facts go in: the date in words, the venue, the organisations of
-    those marked present, the cluster's public partners (those not represented, or
-    that all were), the meeting's topics (else its agenda items' titles), the
-    decisions, the open action items as next steps with their owners' organisations,
-    and the next meeting. A sentence whose facts are missing is left out.
+    Only recorded facts go in, each sentence saying what kind of fact it is: the date
+    in words and the venue; the organisations of those marked present; what was
+    discussed (the agenda items with minutes, else the agenda as planned); the
+    meeting's topics, named as its topics; the decisions; the open action items as next
+    steps with their owners' organisations; the next meeting; and, as a statement about
+    the cluster rather than about the meeting, the organisations marked as its partners.
+    A sentence whose facts are missing is left out. Minutes themselves stay private.
     """
     locale = language if language in current_app.config["LANGUAGES"] else "en"
     organisations = followup.represented_organisations(meeting)
-    topics = sorted((t.name for t in meeting.topics), key=str.lower) or [item.title for item in meeting.agenda_items]
+    topics = sorted((t.name for t in meeting.topics), key=str.lower)
     record = followup.get_record(meeting)
     decisions = record.decision_list if record else []
     steps = [item for item in followup.action_items(meeting) if item.is_open]
-    partners = list(db.session.scalars(select(Organisation.name).where(Organisation.is_public.is_(True))
-                                       .order_by(Organisation.name)))
+    partners = cluster_partners()
+    meeting_title = translated_text(meeting, "title", locale)
     with force_locale(locale):
         day = date_long(meeting.starts_at, meeting.timezone, locale)
         _venue, city = _place(meeting)
-        title = (_("%(meeting)s in %(city)s", meeting=meeting.title, city=city) if city
-                 else _("Looking back: %(meeting)s", meeting=meeting.title))
-        paragraphs = [_lead(meeting, day, organisations, locale)]
+        title = (_("%(meeting)s in %(city)s", meeting=meeting_title, city=city) if city
+                 else _("Looking back: %(meeting)s", meeting=meeting_title))
+        paragraphs = [_lead(meeting, meeting_title, day, organisations)]
 
         middle = []
         if organisations:
-            middle.append(_("Represented were %(organisations)s.", organisations=_names(organisations, locale)))
-        others = [name for name in partners if name not in organisations]
-        if partners and not others:
-            middle.append(ngettext("That is every partner of the cluster.", "That is all %(num)d partners of the cluster.",
-                                   len(partners)))
-        elif others and organisations:
-            middle.append(_("The cluster also works with %(partners)s.", partners=_names(others, locale)))
-        elif others:
-            middle.append(_("The cluster works with %(partners)s.", partners=_names(others, locale)))
+            middle.append(ngettext("Represented was %(organisations)s.", "Represented were %(organisations)s.",
+                                   len(organisations), organisations=_names(organisations, locale)))
+        discussed = _discussed(meeting, locale)
+        if discussed:
+            middle.append(discussed)
         if topics:
-            middle.append(_("The discussion covered %(topics)s.", topics=_names(topics, locale)))
+            middle.append(ngettext("Topic of the meeting: %(topics)s.", "Topics of the meeting: %(topics)s.",
+                                   len(topics), topics=_names(topics, locale)))
         if middle:
             paragraphs.append(" ".join(middle))
 
@@ -155,6 +182,11 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
                            else _("Next meeting: %(when)s.", when=intent))
         if closing:
             paragraphs.append(" ".join(closing))
+
+        if partners:
+            paragraphs.append(ngettext("The cluster's partner is %(partners)s.",
+                                       "The cluster's partners are %(partners)s.", len(partners),
+                                       partners=_names(partners, locale)))
     return Draft(title=title[:200], body="\n\n".join(paragraphs) + "\n", language=locale)
 
 
@@ -181,6 +213,23 @@ def create_followup_post(meeting: Meeting, language: str) -> Post:
     """Draft the meeting's follow-up post and store it as a draft. Flushes."""
     draft = draft_followup(meeting, language)
     return create_post({"title": draft.title, "body": draft.body, "language": draft.language}, meeting)
+
+
+def redraft_followup_post(post: Post) -> Post:
+    """Write a draft post of a meeting again from the meeting's record, in the post's
+    language: its title and text are replaced, its address stays. Flushes."""
+    if post.status != "draft" or post.meeting is None:
+        raise ValueError("only a meeting's draft post is written again")
+    draft = draft_followup(post.meeting, post.language)
+    return save_post(post, {"title": draft.title, "body": draft.body, "language": draft.language, "slug": post.slug})
+
+
+def meeting_posts(meeting: Meeting, language: str | None = None) -> list[Post]:
+    """Every post of the meeting (in ``language``, if given), drafts first, then newest."""
+    query = select(Post).where(Post.meeting_id == meeting.id)
+    if language is not None:
+        query = query.where(Post.language == language)
+    return list(db.session.scalars(query.order_by(*_organiser_order())))
 
 
 def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
@@ -269,11 +318,14 @@ def post_for_meeting(meeting: Meeting, visible_only: bool = True) -> Post | None
     return db.session.scalar(query.order_by(Post.published_at.desc().nulls_last(), Post.id.desc()).limit(1))
 
 
+def _organiser_order():
+    """How organisers see posts: drafts first, then by date, newest first."""
+    return or_(Post.status == "draft").desc(), Post.published_at.desc().nulls_first(), Post.id.desc()
+
+
 def all_posts() -> list[Post]:
     """Every post for the organisers: drafts first, then by date."""
-    return list(db.session.scalars(select(Post).options(selectinload(Post.meeting))
-                                   .order_by(or_(Post.status == "draft").desc(),
-                                             Post.published_at.desc().nulls_first(), Post.id.desc())))
+    return list(db.session.scalars(select(Post).options(selectinload(Post.meeting)).order_by(*_organiser_order())))
 
 
 def excerpt(post: Post, length: int = EXCERPT_LENGTH) -> str:

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from meetings.auth.access import require_organiser
-from meetings.blog.forms import PostForm, PublishForm
+from meetings.blog.forms import DeleteForm, PostForm, PublishForm
 from meetings.blog.models import Post
 from meetings.blog.services import (all_posts, atom_feed, create_post, delete_post, excerpt, latest_posts,
                                     post_for_meeting, posts_page, publish_post, save_post, slug_taken, unpublish_post,
@@ -165,9 +165,13 @@ def unpublish(post_id: int):
     return redirect(url_for("blog_manage.edit", post_id=post.id))
 
 
-@manage.route("/<int:post_id>/delete", methods=["POST"])
+@manage.route("/<int:post_id>/delete", methods=["GET", "POST"])
 def delete(post_id: int):
     post = _post_or_404(post_id)
+    form = DeleteForm()
+    # Deleting cannot be undone: only the confirmation page's own button deletes.
+    if not form.validate_on_submit() or form.confirm.data != "yes":
+        return render_template("blog/manage/delete.html", post=post, form=DeleteForm(formdata=None))
     delete_post(post)
     db.session.commit()
     flash(_("Post deleted."), "success")

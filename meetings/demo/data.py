@@ -341,7 +341,8 @@ def load_demo(today: date | None = None) -> DemoSummary:
     for name, short_name, country, kind, website, description, people in ORGANISATIONS:
         organisation = save_organisation(None, {
             "name": name, "short_name": short_name, "country": country, "kind": kind,
-            "website": website, "description": description, "is_public": True})
+            "website": website, "description": description, "is_public": True,
+            "is_partner": True})
         for person, email, language, job_title, core in people:
             contact = save_contact(None, {"name": person, "email": email, "language": language,
                                           "job_title": job_title, "organisation_id": organisation.id})

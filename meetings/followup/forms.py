@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.widgets import HiddenInput
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, choice_list, email_validators, language_choices,
@@ -95,4 +96,10 @@ class ActionItemForm(BaseForm):
 
 
 class DraftForm(BaseForm):
+    """Draft the follow-up post. When the meeting already has a post in that language, the
+    organiser is asked first: ``replace`` names the draft to write again, ``separate``
+    asks for a new draft beside posts already published."""
+
     language = SelectField(_l("Language of the post"), choices=language_choices, default="en")
+    replace = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    separate = HiddenField()

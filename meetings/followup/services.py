@@ -127,8 +127,19 @@ def attendance_counts(meeting: Meeting) -> tuple[list[Bar], list[Bar]]:
 
 
 def represented_organisations(meeting: Meeting) -> list[str]:
-    """Names of the organisations with at least one person present, by name."""
-    return sorted({name for name in (organisation_of(p) for p in attendees(meeting)) if name}, key=str.lower)
+    """Names of the organisations with at least one person present, each once, by name.
+
+    A name typed for a walk-in counts as the network's organisation of that name when
+    the two differ only in case or spacing, so one organisation is never named twice."""
+    names: dict[str, str] = {}
+    for participant in attendees(meeting):
+        name = " ".join((organisation_of(participant) or "").split())
+        if not name:
+            continue
+        key = name.casefold()
+        if key not in names or participant.organisation is not None:
+            names[key] = name
+    return sorted(names.values(), key=str.casefold)
 
 
 # --- minutes --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from babel.dates import format_date
 from flask_babel import gettext as _
 
 from meetings.auth.access import require_organiser, safe_next
-from meetings.blog.services import create_followup_post, post_for_meeting
+from meetings.blog.services import create_followup_post, meeting_posts, redraft_followup_post
 from meetings.core.formatting import format_locale
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
@@ -139,7 +139,7 @@ def _minutes_page(meeting: Meeting, form=None, action_form=None, draft_form=None
         "followup/minutes.html", meeting=meeting, form=form, action_form=action_form, draft_form=draft_form,
         note_fields=[(item, form[f"note_{item.id}"]) for item in meeting.agenda_items],
         actions=services.action_items(meeting), earlier=services.earlier_open_actions(meeting),
-        record=services.get_record(meeting), post=post_for_meeting(meeting, visible_only=False),
+        record=services.get_record(meeting), posts=meeting_posts(meeting),
         represented=services.represented_organisations(meeting)), (422 if failed else 200)
 
 
@@ -191,6 +191,13 @@ def change_action(meeting_id: int, action_id: int, change: str):
     return redirect(safe_next(url_for("followup.minutes", meeting_id=meeting_id) + "#actions"))
 
 
+def _draft_question(meeting: Meeting, form: DraftForm, existing, status: int = 200):
+    """The meeting already has posts in the chosen language: open one, or write the draft again."""
+    drafts = [post for post in existing if post.status == "draft"]
+    return render_template("followup/draft_exists.html", meeting=meeting, form=form, existing=existing,
+                           draft=drafts[0] if drafts else None), status
+
+
 @bp.route("/<int:meeting_id>/record/draft", methods=["POST"])
 def draft(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
@@ -202,6 +209,23 @@ def draft(meeting_id: int):
         form.language.errors.append(_("The meeting has not taken place yet: draft its post once it has."))
         page, _status = _minutes_page(meeting, draft_form=form)
         return page, 409
+    existing = meeting_posts(meeting, form.language.data)
+    drafts = [post for post in existing if post.status == "draft"]
+    if form.replace.data is not None:
+        post = next((post for post in drafts if post.id == form.replace.data), None)
+        if post is None:
+            # Published, deleted or changed language since the question was asked.
+            form.replace.errors.append(_("That draft is no longer a draft of this meeting in this language. "
+                                         "Choose again."))
+            return _draft_question(meeting, form, existing, 409)
+        redraft_followup_post(post)
+        db.session.commit()
+        flash(_("The draft was written again from the record. Check and edit it before publishing."), "success")
+        return redirect(url_for("blog_manage.edit", post_id=post.id))
+    # Drafting twice would make identical copies: ask first. A separate draft beside
+    # published posts is made only when asked for, and never beside a draft.
+    if existing and (drafts or form.separate.data != "1"):
+        return _draft_question(meeting, form, existing)
     post = create_followup_post(meeting, form.language.data)
     db.session.commit()
     flash(_("A draft of the follow-up post was written from the record. Check and edit it before publishing."),

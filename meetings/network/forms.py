@@ -54,6 +54,9 @@ class OrganisationForm(BaseForm):
     description = TextAreaField(_l("Description"), description=_l("A few sentences for the public Network page."),
                                 validators=[Length(max=4000)])
     is_public = BooleanField(_l("Shown on the public Network page"), default=True)
+    is_partner = BooleanField(_l("Partner of the cluster"),
+                              description=_l("Follow-up posts name the partners as the organisations the cluster "
+                                             "works with."))
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, obj=organisation, **kwargs)

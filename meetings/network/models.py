@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.names import NAME_KEY_LENGTH, UniqueName
@@ -35,6 +35,9 @@ class Organisation(UniqueName, db.Model):
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(default=True)
+    # A partner of the cluster (not merely known to it or shown publicly): the follow-up
+    # posts name these as the organisations the cluster works with.
+    is_partner: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list["Contact"]] = relationship(back_populates="organisation", order_by="Contact.name")

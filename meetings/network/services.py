@@ -20,7 +20,8 @@ from meetings.extensions import db
 from meetings.network.models import LANGUAGES, Contact, Group, Organisation, group_members
 from meetings.participants.models import Participant
 
-ORGANISATION_FIELDS = ("name", "short_name", "country", "kind", "website", "description", "is_public")
+ORGANISATION_FIELDS = ("name", "short_name", "country", "kind", "website", "description", "is_public",
+                       "is_partner")
 
 
 def _blank_to_none(value):
@@ -55,6 +56,7 @@ def save_organisation(organisation: Organisation | None, data: dict) -> Organisa
     for name in ORGANISATION_FIELDS:
         setattr(organisation, name, _blank_to_none(data.get(name)))
     organisation.is_public = bool(data.get("is_public"))
+    organisation.is_partner = bool(data.get("is_partner"))
     db.session.flush()
     return organisation
 

@@ -35,9 +35,19 @@ def test_demo_post_is_the_draft_of_the_recorded_kick_off(app, client):
     # Built from the record: attendance, agenda topics, decisions, actions, next meeting.
     record = db.session.get(MeetingRecord, kick_off.id)
     assert record.next_meeting_note == "before the summer holidays" and len(record.decision_list) == 3
-    for fact in ("Wednesday, 5 June 2024", "High Tech Factory", "Enschede", "Cyber Security",
-                 "Remanufacturing", record.decision_list[0], "before the summer holidays"):
+    for fact in ("Wednesday, 5 June 2024", "High Tech Factory", "Enschede", record.decision_list[0],
+                 "before the summer holidays"):
         assert fact in post.body
+    # What was discussed: the agenda items with minutes; the tags only as the meeting's topics.
+    assert "The discussion covered AI, Cyber Security, Remanufacturing, and Next steps." in post.body
+    assert ("Topics of the meeting: AI, Automation & Digitalisation, Cyber Security, Data-driven Decision-making, "
+            "and Remanufacturing.") in post.body
+    # The eight partners, as a statement about the cluster closing the post.
+    assert post.body.rstrip().splitlines()[-1] == (
+        "The cluster's partners are FH Münster Department of Mechanical Engineering, Fraunhofer Innovation "
+        "Platform at the University of Twente, IHK Nord Westfalen, Mechatronic Institute Bocholt of the "
+        "Westfälische Hochschule, Oost NL, Saxion Mechatronics Research Group, University of Twente, and "
+        "WFG Borken.")
     # The public reads it on the blog, in the feed, and from the home page.
     assert post.title in text_of(client.get("/blog/"))
     assert client.get(f"/blog/{post.slug}").status_code == 200

@@ -163,9 +163,47 @@ def test_take_off_the_blog_and_delete(organiser_client, client):
     db.session.expire_all()
     assert db.session.get(Post, post.id).status == "draft"
     assert client.get("/blog/withdrawn").status_code == 404
-    post_form(organiser_client, f"/manage/posts/{post.id}/delete", form_url=f"/manage/posts/{post.id}")
+    delete_url = f"/manage/posts/{post.id}/delete"
+    post_form(organiser_client, delete_url, {"confirm": "yes"}, form_url=delete_url)
     db.session.expire_all()
     assert db.session.get(Post, post.id) is None
+
+
+def test_deleting_asks_for_confirmation_first(organiser_client, client):
+    meeting = factories.make_meeting(title="Kick-off", status="held")
+    post = make_post("Going soon", meeting=meeting)
+    delete_url = f"/manage/posts/{post.id}/delete"
+    # The editor offers a link to the question, not a button that deletes.
+    editor = text_of(organiser_client.get(f"/manage/posts/{post.id}"))
+    assert f'<a class="button button-danger" href="{delete_url}">Delete this post</a>' in editor
+    assert f'action="{delete_url}"' not in editor
+    question = organiser_client.get(delete_url)
+    html = text_of(question)
+    assert question.status_code == 200 and "Delete the post “Going soon”?" in html
+    assert "The post is on the blog now" in html and "Follow-up of Kick-off" in html
+    assert f'action="{delete_url}"' in html and 'name="confirm"' in html and 'name="csrf_token"' in html
+    assert f'href="/manage/posts/{post.id}">Keep the post</a>' in html
+    # A bare one-click post (without the confirmation page's answer) only shows the question.
+    response = post_form(organiser_client, delete_url, form_url=f"/manage/posts/{post.id}")
+    assert response.status_code == 200 and "Delete the post “Going soon”?" in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Post, post.id) is not None and client.get("/blog/going-soon").status_code == 200
+    response = post_form(organiser_client, delete_url, {"confirm": "yes"})
+    assert response.status_code == 302 and response.headers["Location"] == "/manage/posts/"
+    db.session.expire_all()
+    assert db.session.get(Post, post.id) is None and client.get("/blog/going-soon").status_code == 404
+
+
+def test_deleting_needs_an_organiser_and_a_token(app, organiser_client):
+    post = make_post("Kept")
+    delete_url = f"/manage/posts/{post.id}/delete"
+    anonymous = app.test_client()
+    assert anonymous.get(delete_url).status_code == 302
+    assert post_form(anonymous, delete_url, {"confirm": "yes"}, form_url="/login").status_code == 302
+    assert organiser_client.post(delete_url, data={"confirm": "yes"}).status_code == 400
+    assert organiser_client.get("/manage/posts/9999/delete").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Post, post.id) is not None
 
 
 def test_unknown_post_is_404(organiser_client):

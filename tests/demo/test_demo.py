@@ -63,6 +63,7 @@ def test_the_eight_partners(demo):
     organisations = db.session.scalars(select(Organisation)).all()
     assert {o.name: (o.country, o.kind, o.website) for o in organisations} == ORGANISATIONS
     assert all(o.is_public for o in organisations)
+    assert all(o.is_partner for o in organisations)  # named as the cluster's partners in follow-up posts
     wfg = db.session.scalar(select(Organisation).where(Organisation.name == "WFG Borken"))
     assert "Wirtschaftsförderungsgesellschaft für den Kreis Borken" in wfg.description
 

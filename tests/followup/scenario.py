@@ -1,5 +1,6 @@
 """A held meeting with a venue, agenda, topics, participants from three organisations
-and one absentee: what the follow-up tests record and draft from."""
+and one absentee (all four organisations partners of the cluster): what the follow-up
+tests record and draft from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,10 +27,10 @@ class Held:
 
 
 def make_held_meeting(**meeting_kw) -> Held:
-    ihk = factories.make_organisation(name="IHK Nord Westfalen", country="DE", kind="chamber")
-    saxion = factories.make_organisation(name="Saxion Mechatronics Research Group", country="NL")
-    twente = factories.make_organisation(name="University of Twente", country="NL")
-    absent_org = factories.make_organisation(name="WFG Borken", country="DE", kind="agency")
+    ihk = factories.make_organisation(name="IHK Nord Westfalen", country="DE", kind="chamber", is_partner=True)
+    saxion = factories.make_organisation(name="Saxion Mechatronics Research Group", country="NL", is_partner=True)
+    twente = factories.make_organisation(name="University of Twente", country="NL", is_partner=True)
+    absent_org = factories.make_organisation(name="WFG Borken", country="DE", kind="agency", is_partner=True)
     katrin = factories.make_contact(name="Katrin Hoffmann", email="katrin@ihk.example", language="de", organisation=ihk)
     bas = factories.make_contact(name="Bas Smit", email="bas@saxion.example", language="nl", organisation=saxion)
     pieter = factories.make_contact(name="Pieter Jansen", email="pieter@utwente.example", language="en",

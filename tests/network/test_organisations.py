@@ -1,6 +1,8 @@
 """Organisations: organiser CRUD through real form posts."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -85,6 +87,27 @@ def test_list_shows_country_kind_contact_count_and_public(organiser_client):
     assert "Belgium" in html and "Company" in html
     assert f'href="/manage/contacts/?organisation={ihk.id}">2</a>' in html
     assert "Shown on the Network page" in html and "Not public" in html
+
+
+def test_partner_mark_on_the_form_and_in_the_list(organiser_client):
+    form = text_of(organiser_client.get("/manage/organisations/new"))
+    assert '<label for="is_partner">Partner of the cluster</label>' in form
+    assert post_form(organiser_client, "/manage/organisations/new", {**VALID, "is_partner": "y"}).status_code == 302
+    other = {**VALID, "name": "Known Company BV"}
+    assert post_form(organiser_client, "/manage/organisations/new", other).status_code == 302
+    marks = dict(db.session.execute(select(Organisation.name, Organisation.is_partner)).all())
+    assert marks == {"University of Twente": True, "Known Company BV": False}
+    html = text_of(organiser_client.get("/manage/organisations/"))
+    assert '<th scope="col">Partner</th>' in html
+    assert html.count("<td>Partner of the cluster</td>") == 1
+    assert '<span class="muted">Not a partner</span>' in html
+    # Unticking the box on the edit form takes the mark away.
+    twente = db.session.scalar(select(Organisation).where(Organisation.name == "University of Twente"))
+    url = f"/manage/organisations/{twente.id}"
+    assert re.search(r'<input [^>]*\bchecked id="is_partner"', text_of(organiser_client.get(url)))
+    assert post_form(organiser_client, url, VALID).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organisation, twente.id).is_partner is False
 
 
 @pytest.mark.parametrize("field,value,message", [
