@@ -3,13 +3,15 @@ and the organiser's participants, questions and export (``registration_admin``);
 sheet is the follow-up's (``followup.sheet``)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
 from meetings.core.formatting import datetime_short
+from meetings.core.spreadsheets import (CSV_TYPE, DATETIME, NUMBER, XLSX_TYPE, Column, download, write_csv,
+                                        write_xlsx)
 from meetings.core.views import render_form
 from meetings.events.models import Meeting
 from meetings.events.languages import in_language
@@ -400,21 +402,29 @@ def erase(meeting_id: int, participant_id: int):
     return _back(meeting)
 
 
-def _csv_headings() -> list[str]:
-    return [_("Name"), _("Email"), _("Organisation"), _("Country"), _("Language"), _("Kind"), _("Status"),
-            _("Waiting list number"), _("Dietary needs"), _("Accessibility needs")]
+def _export_columns(meeting: Meeting, questions: list[RegistrationQuestion]) -> list[Column]:
+    zone = meeting.timezone
+    return [Column(_("Name"), width=24), Column(_("Email"), width=30), Column(_("Organisation"), width=28),
+            Column(_("Country"), width=8), Column(_("Language"), width=9), Column(_("Kind"), width=12),
+            Column(_("Status"), width=16), Column(_("Waiting list number"), NUMBER, width=10),
+            Column(_("Dietary needs"), width=24), Column(_("Accessibility needs"), width=24),
+            Column(_("On the list since (%(zone)s)", zone=zone), DATETIME, width=18),
+            Column(_("Confirmed or answered (%(zone)s)", zone=zone), DATETIME, width=18)] + [
+        Column(question.label, width=24) for question in questions]
 
 
-@admin.route("/<int:meeting_id>/participants.csv")
-def export(meeting_id: int):
+@admin.route("/<int:meeting_id>/participants.<any(csv, xlsx):extension>")
+def export(meeting_id: int, extension: str):
+    """Everyone on the list as a spreadsheet, .csv or .xlsx (the same columns)."""
     meeting = get_meeting_or_404(meeting_id)
-    labels = status_labels()
-    data = services.export_csv(meeting, _csv_headings(), lambda status: labels.get(status, status))
-    response = Response(data, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="participants-{meeting.slug}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    statuses, kinds = status_labels(), kind_labels()
+    questions, rows = services.export_rows(meeting, lambda status: statuses.get(status, status),
+                                           lambda kind: kinds.get(kind, kind))
+    columns = _export_columns(meeting, questions)
+    filename = f"participants-{meeting.slug}.{extension}"
+    if extension == "xlsx":
+        return download(write_xlsx(columns, rows, sheet_title=_("Participants")), filename, XLSX_TYPE)
+    return download(write_csv(columns, rows), filename, CSV_TYPE)
 
 
 @admin.route("/<int:meeting_id>/participants/questions", methods=["GET", "POST"])
