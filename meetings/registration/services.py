@@ -332,6 +332,32 @@ def register(meeting: Meeting, data: RegistrationData) -> Participant:
     return participant
 
 
+def register_or_tell(meeting: Meeting, data: RegistrationData) -> Participant:
+    """What the public form does: ``register``, or, if the address is on the meeting's list
+    already, change nothing and email its owner their personal link (``tell_already_on_list``),
+    so that the form answers the same whether or not the address was known. Flushes.
+
+    Raises :class:`RegistrationError` when registration is not open, and ``already``
+    (without a participant) when the same address was submitted at the same moment:
+    the caller then rolls back and tells the owner once the other request's row is there.
+    """
+    try:
+        return register(meeting, data)
+    except RegistrationError as exc:
+        if exc.code != "already" or exc.participant is None:
+            raise
+        known = exc.participant
+    tell_already_on_list(known)
+    return known
+
+
+def tell_already_on_list(participant: Participant, *, asked_by: str | None = None) -> None:
+    """Email the owner of an address already on the meeting's list that it is, with their
+    personal link; ``asked_by`` names the invitee who proposed them as a colleague. Flushes."""
+    if participant.email:
+        notifications.send_already_on_list(participant, asked_by=asked_by)
+
+
 def resend_link(meeting: Meeting, email: str) -> bool:
     """Email the person their personal link again (confirmation link while pending). Flushes.
 

@@ -113,19 +113,19 @@ def register(slug: str):
         # Only a bot fills in the hidden field: it is told all went well and nothing is kept.
         return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
     if form.validate_on_submit():
+        # A known address gets the same answer as a new one; only its owner learns, by email, that it was known.
         try:
-            services.register(meeting, form.registration())
+            services.register_or_tell(meeting, form.registration())
             db.session.commit()
-        except services.RegistrationError as exc:
+        except (services.RegistrationError, IntegrityError) as exc:
             db.session.rollback()
-            if exc.code == "already":
-                resend = ResendForm(formdata=None, data={"email": form.email.data})
-                return render_template("registration/already.html", meeting=_shown(meeting), form=resend), 409
-            return _status_page(meeting, exc.code, 409)
-        except IntegrityError:
-            db.session.rollback()
-            resend = ResendForm(formdata=None, data={"email": form.email.data})
-            return render_template("registration/already.html", meeting=_shown(meeting), form=resend), 409
+            if isinstance(exc, services.RegistrationError) and exc.code != "already":
+                return _status_page(meeting, exc.code, 409)
+            # The same address at the same moment: the other request registered it.
+            known = services.participant_by_email(meeting, form.email.data)
+            if known is not None:
+                services.tell_already_on_list(known)
+                db.session.commit()
         return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
     return render_form("registration/register.html", form, meeting=_shown(meeting),
                        free=services.free_places(meeting) if meeting.capacity else None)
@@ -137,13 +137,13 @@ def sent(slug: str):
     return render_template("registration/sent.html", meeting=_shown(meeting))
 
 
-@bp.route("/events/<slug>/register/resend", methods=["POST"])
-@limiter.limit(register_limit)
+@bp.route("/events/<slug>/register/resend", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
 def resend(slug: str):
     meeting = get_visible_meeting_or_404(slug)
     form = ResendForm()
     if not form.validate_on_submit():
-        return render_form("registration/already.html", form, meeting=_shown(meeting))
+        return render_form("registration/resend.html", form, meeting=_shown(meeting))
     services.resend_link(meeting, form.email.data)
     db.session.commit()
     flash(_("If this address is on the list, its personal link is on its way. Please check your email."), "success")
