@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
 from meetings.calendar.builder import invitation as invitation_ics
-from meetings.core.views import render_form
+from meetings.core.views import personal_page, render_form
 from meetings.events.languages import in_language
 from meetings.events.models import Meeting
 from meetings.extensions import db, limiter
@@ -65,6 +65,7 @@ def _answer_page(participant: Participant, form: AnswerForm, delegate_form: Dele
 
 @rsvp.route("/<token>", methods=["GET", "POST"])
 @limiter.limit("60 per minute", methods=["POST"])
+@personal_page
 def answer(token: str):
     participant = _participant_or_404(token)
     form = AnswerForm()
@@ -87,6 +88,7 @@ def answer(token: str):
 
 @rsvp.route("/<token>/delegate", methods=["POST"])
 @limiter.limit("20 per minute")
+@personal_page
 def delegate(token: str):
     participant = _participant_or_404(token)
     form = AnswerForm(formdata=None)
@@ -121,6 +123,7 @@ def _delegate_once_more_if_raced(participant: Participant, colleague) -> None:
 
 
 @rsvp.route("/<token>.ics")
+@personal_page
 def calendar_file(token: str):
     participant = _participant_or_404(token)
     meeting = in_language(participant.meeting, participant.language)
@@ -134,7 +137,6 @@ def calendar_file(token: str):
     response = Response(data, mimetype="text/calendar")
     response.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
     response.headers["Content-Disposition"] = f'attachment; filename="{meeting.slug}.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -12,7 +12,7 @@ from meetings.auth.access import require_organiser
 from meetings.core.formatting import datetime_short
 from meetings.core.spreadsheets import (CSV_TYPE, DATETIME, NUMBER, XLSX_TYPE, Column, download, write_csv,
                                         write_xlsx)
-from meetings.core.views import render_form
+from meetings.core.views import personal_page, render_form
 from meetings.events.models import Meeting
 from meetings.events.languages import in_language
 from meetings.events.public import get_visible_meeting_or_404, reader_language
@@ -174,6 +174,7 @@ def _registrant_or_404(token: str) -> Participant:
 
 @bp.route("/registrations/<token>/confirm", methods=["GET", "POST"])
 @limiter.limit(personal_link_limit, methods=["POST"])
+@personal_page
 def confirm(token: str):
     participant = _registrant_or_404(token)
     meeting = participant.meeting
@@ -218,6 +219,7 @@ def _manage_page(participant: Participant, form: DetailsForm, status: int = 200)
 
 @bp.route("/registrations/<token>", methods=["GET", "POST"])
 @limiter.limit(personal_link_limit, methods=["POST"])
+@personal_page
 def manage(token: str):
     participant = _registrant_or_404(token)
     form = _details_form(participant)
@@ -238,6 +240,7 @@ def manage(token: str):
 
 @bp.route("/registrations/<token>/cancel", methods=["POST"])
 @limiter.limit(personal_link_limit)
+@personal_page
 def cancel(token: str):
     participant = _registrant_or_404(token)
     form = ActionForm()

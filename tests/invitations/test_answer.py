@@ -237,3 +237,19 @@ def test_accepting_a_full_meeting_is_refused_and_a_freed_seat_moves_the_waiting_
     db.session.expire_all()
     assert db.session.get(Participant, waiting.id).status == "registered"
     assert any(m.to_email == "wim@example.nl" for m in outbox())
+
+
+def test_the_personal_pages_are_kept_by_no_cache_and_listed_by_no_search_engine(client, sent):
+    _, people = sent
+    sam = people[2]
+    answers = [client.get(url(sam)), post_form(client, url(sam), {"status": "tentative", "comment": ""}),
+               client.get(f"{url(sam)}.ics"),
+               post_form(client, f"{url(sam)}/delegate", {"colleague_name": "", "colleague_email": "x@example.org"},
+                         form_url=url(sam)),
+               post_form(client, f"{url(sam)}/delegate", {"colleague_name": "Petra", "colleague_email": "p@example.de"},
+                         form_url=url(sam))]
+    assert [a.status_code for a in answers] == [200, 302, 200, 422, 302]
+    for response in answers:
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Robots-Tag"] == "noindex"
+    assert "X-Robots-Tag" not in client.get("/events/").headers
