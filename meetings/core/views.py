@@ -1,13 +1,30 @@
 """Small helpers shared by every blueprint's views."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from functools import wraps
+
+from flask import abort, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError
 
 from meetings.extensions import db
 
 # Longer page numbers than this are nonsense, and are refused before any query.
 MAX_PAGE_DIGITS = 6
+# A page reached through someone's secret link: no cache keeps it (a shared computer's
+# browser, a proxy), no search engine lists it.
+PERSONAL_PAGE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def personal_page(view):
+    """Decorate a view whose pages belong to the holder of a personal link (``PERSONAL_PAGE_HEADERS``
+    on every answer it gives, redirects included)."""
+    @wraps(view)
+    def answer(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers.update(PERSONAL_PAGE_HEADERS)
+        return response
+
+    return answer
 
 
 def render_form(template: str, form, **context):

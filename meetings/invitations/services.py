@@ -286,7 +286,11 @@ class Colleague:
 
 
 def delegate(participant: Participant, colleague: Colleague) -> Participant:
-    """Send a colleague instead: they get their own invitation and link; the original is marked delegated."""
+    """Send a colleague instead: they get their own invitation and link; the original is marked delegated.
+
+    A colleague whose address is on the list already is not added again: they are emailed
+    their own link instead (``own_address`` if it is the invitee's own).
+    """
     reason = can_answer(participant)
     if reason:
         raise InvitationError(reason)
@@ -294,8 +298,16 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
     email = colleague.email.strip().lower()
     taken = db.session.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
                                                         Participant.email == email))
+    if taken is not None and taken.id == participant.id:
+        raise InvitationError("own_address")
     if taken is not None:
-        raise InvitationError("already_on_list")
+        # Nobody is added; the address's owner is told by email, and the invitee sees what a
+        # new colleague gives: the page must not tell who is on the list.
+        participant.status = "delegated"
+        participant.responded_at = utcnow()
+        db.session.flush()
+        seats.tell_already_on_list(taken, asked_by=participant.name or participant.email)
+        return taken
     substitute = Participant(
         meeting=meeting, kind="invitee", status="invited", name=colleague.name.strip(), email=email,
         organisation_id=participant.organisation_id, organisation_name=participant.organisation_name,

@@ -8,10 +8,11 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
 from meetings.calendar.builder import invitation as invitation_ics
-from meetings.core.views import render_form
+from meetings.core.views import personal_page, render_form
 from meetings.events.languages import in_language
 from meetings.events.models import Meeting
 from meetings.extensions import db, limiter
@@ -39,7 +40,7 @@ ERRORS = {
     "started": lambda: _("The meeting has started; answers can no longer be changed."),
     "removed": lambda: _("You are no longer on the list of participants of this meeting."),
     "delegated": lambda: _("You have sent a colleague in your place."),
-    "already_on_list": lambda: _("This person is already on the list of participants."),
+    "own_address": lambda: _("This is your own address. Please enter your colleague’s address."),
     "bad_answer": lambda: _("Please choose an answer."),
     "full": lambda: _("Sorry, every seat is taken: the meeting is full. You can still answer tentative or decline."),
 }
@@ -68,6 +69,7 @@ def _answer_page(participant: Participant, form: AnswerForm, delegate_form: Dele
 
 @rsvp.route("/<token>", methods=["GET", "POST"])
 @limiter.limit("60 per minute", methods=["POST"])
+@personal_page
 def answer(token: str):
     participant = _participant_or_404(token)
     form = AnswerForm()
@@ -90,28 +92,42 @@ def answer(token: str):
 
 @rsvp.route("/<token>/delegate", methods=["POST"])
 @limiter.limit("20 per minute")
+@personal_page
 def delegate(token: str):
     participant = _participant_or_404(token)
     form = AnswerForm(formdata=None)
     delegate_form = DelegateForm()
     if delegate_form.validate_on_submit():
+        colleague = services.Colleague(delegate_form.colleague_name.data, delegate_form.colleague_email.data)
         try:
-            colleague = services.delegate(participant, services.Colleague(delegate_form.colleague_name.data,
-                                                                          delegate_form.colleague_email.data))
+            _delegate_once_more_if_raced(participant, colleague)
         except services.InvitationError as exc:
             db.session.rollback()
-            if exc.code == "already_on_list":
+            if exc.code == "own_address":
                 delegate_form.colleague_email.errors.append(error_text(exc.code))
-                return _answer_page(participant, form, delegate_form, 409)
+                return _answer_page(participant, form, delegate_form, 422)
             flash(error_text(exc.code), "error")
             return _answer_page(participant, form, delegate_form, 409)
-        db.session.commit()
-        flash(_("%(name)s has been invited in your place.", name=colleague.name), "success")
+        # The name as typed, whether the address was new or known (the stored name would tell).
+        flash(_("%(name)s has been invited in your place.", name=colleague.name.strip()), "success")
         return redirect(url_for("rsvp.answer", token=token))
     return _answer_page(participant, form, delegate_form, 422)
 
 
+def _delegate_once_more_if_raced(participant: Participant, colleague) -> None:
+    """Delegate and commit; if the colleague's address was added at that very moment (the
+    unique constraint fired), roll back and do it again, which now finds the address known."""
+    try:
+        services.delegate(participant, colleague)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        services.delegate(participant, colleague)
+        db.session.commit()
+
+
 @rsvp.route("/<token>.ics")
+@personal_page
 def calendar_file(token: str):
     participant = _participant_or_404(token)
     meeting = in_language(participant.meeting, participant.language)
@@ -126,7 +142,6 @@ def calendar_file(token: str):
     response = Response(data, mimetype="text/calendar")
     response.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
     response.headers["Content-Disposition"] = f'attachment; filename="{meeting.slug}.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,5 +1,5 @@
 """One function per registration email: confirm your address, you are registered (or waiting),
-you moved up, your registration is cancelled, your link again.
+you moved up, your registration is cancelled, your link again, you are already on the list.
 
 Each renders its paired .txt/.html templates in the person's language and queues
 the message in the outbox within the caller's transaction; those about a seat
@@ -97,12 +97,34 @@ def send_cancelled(participant: Participant, *, with_calendar: bool) -> None:
            method="CANCEL" if with_calendar else None, had_calendar=with_calendar)
 
 
-def send_link(participant: Participant) -> None:
-    """Queue the person's personal link again: the confirmation link while pending, the
-    manage page once confirmed, the answer page for an invitee."""
+def personal_link(participant: Participant) -> str | None:
+    """The person's own page for the meeting: the confirmation link while pending, the manage
+    page once confirmed, the answer page for an invitee; None for a walk-in (no page)."""
     if participant.kind == "registrant":
-        link = confirm_url(participant) if participant.status == "pending" else manage_url(participant)
-    else:
-        link = absolute_url("rsvp.answer", token=participant.token)
+        return confirm_url(participant) if participant.status == "pending" else manage_url(participant)
+    if participant.kind == "invitee":
+        return absolute_url("rsvp.answer", token=participant.token)
+    return None
+
+
+def send_link(participant: Participant) -> None:
+    """Queue the person's personal link again (``personal_link``)."""
     _queue(participant, kind="registration_link", template="registration_link",
-           subject=lambda meeting: _("Your link for %(title)s", title=meeting.title), link=link)
+           subject=lambda meeting: _("Your link for %(title)s", title=meeting.title),
+           link=personal_link(participant))
+
+
+def send_already_on_list(participant: Participant, *, asked_by: str | None = None) -> None:
+    """Queue "this address is already on the list, here is your link" to the address's owner.
+
+    Sent instead of telling whoever typed the address (the public form, or an invitee
+    naming a colleague, ``asked_by``) that it is known: the pages answer the same
+    whether or not it was, and only the owner learns that it was.
+    """
+    def subject(meeting) -> str:
+        if participant.status == "cancelled":
+            return _("Your link for %(title)s", title=meeting.title)
+        return _("You are already on the list: %(title)s", title=meeting.title)
+
+    _queue(participant, kind="registration_already", template="registration_already", subject=subject,
+           link=personal_link(participant), asked_by=asked_by)

@@ -13,8 +13,6 @@ transaction and leave only after the caller's commit.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from meetings.core.names import name_key
+from meetings.core.spreadsheets import local_moment
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
@@ -332,6 +331,32 @@ def register(meeting: Meeting, data: RegistrationData) -> Participant:
     _store(participant, data, fresh)
     notifications.send_confirmation_request(participant)
     return participant
+
+
+def register_or_tell(meeting: Meeting, data: RegistrationData) -> Participant:
+    """What the public form does: ``register``, or, if the address is on the meeting's list
+    already, change nothing and email its owner their personal link (``tell_already_on_list``),
+    so that the form answers the same whether or not the address was known. Flushes.
+
+    Raises :class:`RegistrationError` when registration is not open, and ``already``
+    (without a participant) when the same address was submitted at the same moment:
+    the caller then rolls back and tells the owner once the other request's row is there.
+    """
+    try:
+        return register(meeting, data)
+    except RegistrationError as exc:
+        if exc.code != "already" or exc.participant is None:
+            raise
+        known = exc.participant
+    tell_already_on_list(known)
+    return known
+
+
+def tell_already_on_list(participant: Participant, *, asked_by: str | None = None) -> None:
+    """Email the owner of an address already on the meeting's list that it is, with their
+    personal link; ``asked_by`` names the invitee who proposed them as a colleague. Flushes."""
+    if participant.email:
+        notifications.send_already_on_list(participant, asked_by=asked_by)
 
 
 def resend_link(meeting: Meeting, email: str) -> bool:
@@ -656,25 +681,20 @@ def status_counts(meeting: Meeting) -> dict[str, int]:
     return counts
 
 
-def _csv_safe(value: str) -> str:
-    # Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def export_csv(meeting: Meeting, headings: list[str], status_label) -> bytes:
-    """All participants as CSV in UTF-8 with a byte order mark (Excel then reads the accents),
-    one row per person, one column per question. ``headings`` are the fixed columns' titles."""
+def export_rows(meeting: Meeting, status_label, kind_label) -> tuple[list[RegistrationQuestion], list[list]]:
+    """Everyone on the meeting's list for a spreadsheet: the meeting's questions, and one row per
+    person in the list's order (name, email, organisation, country, language, kind, status,
+    waiting-list number, dietary and accessibility needs, when added, when confirmed or
+    answered, in the meeting's time zone, then one answer per question). Three queries."""
     questions = questions_for(meeting.id)
     people = list_participants(meeting)
     answers = answers_for(p.id for p in people)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headings + [q.label for q in questions])
+    rows = []
     for person in people:
         given = answers.get(person.id, {})
-        row = [person.name or "", person.email or "", person.organisation_label, person.country or "",
-               person.language or "", person.kind, status_label(person.status),
-               str(person.waitlist_position or ""), person.dietary or "", person.accessibility or ""]
-        row += [given.get(q.id, "").replace("\n", "; ") for q in questions]
-        writer.writerow([_csv_safe(cell) for cell in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        row = [person.name, person.email, person.organisation_label or None, person.country, person.language,
+               kind_label(person.kind), status_label(person.status), person.waitlist_position, person.dietary,
+               person.accessibility, local_moment(person.created_at, meeting.timezone),
+               local_moment(person.responded_at, meeting.timezone)]
+        rows.append(row + [given.get(q.id) for q in questions])
+    return questions, rows

@@ -3,14 +3,16 @@ and the organiser's participants, questions and export (``registration_admin``);
 sheet is the follow-up's (``followup.sheet``)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
 from meetings.core.formatting import datetime_short
-from meetings.core.views import render_form
+from meetings.core.spreadsheets import (CSV_TYPE, DATETIME, NUMBER, XLSX_TYPE, Column, download, write_csv,
+                                        write_xlsx)
+from meetings.core.views import personal_page, render_form
 from meetings.events.models import Meeting
 from meetings.events.languages import in_language
 from meetings.events.public import get_visible_meeting_or_404, reader_language
@@ -111,19 +113,19 @@ def register(slug: str):
         # Only a bot fills in the hidden field: it is told all went well and nothing is kept.
         return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
     if form.validate_on_submit():
+        # A known address gets the same answer as a new one; only its owner learns, by email, that it was known.
         try:
-            services.register(meeting, form.registration())
+            services.register_or_tell(meeting, form.registration())
             db.session.commit()
-        except services.RegistrationError as exc:
+        except (services.RegistrationError, IntegrityError) as exc:
             db.session.rollback()
-            if exc.code == "already":
-                resend = ResendForm(formdata=None, data={"email": form.email.data})
-                return render_template("registration/already.html", meeting=_shown(meeting), form=resend), 409
-            return _status_page(meeting, exc.code, 409)
-        except IntegrityError:
-            db.session.rollback()
-            resend = ResendForm(formdata=None, data={"email": form.email.data})
-            return render_template("registration/already.html", meeting=_shown(meeting), form=resend), 409
+            if isinstance(exc, services.RegistrationError) and exc.code != "already":
+                return _status_page(meeting, exc.code, 409)
+            # The same address at the same moment: the other request registered it.
+            known = services.participant_by_email(meeting, form.email.data)
+            if known is not None:
+                services.tell_already_on_list(known)
+                db.session.commit()
         return redirect(url_for("registration.sent", slug=meeting.slug), code=303)
     return render_form("registration/register.html", form, meeting=_shown(meeting),
                        free=services.free_places(meeting) if meeting.capacity else None)
@@ -135,13 +137,13 @@ def sent(slug: str):
     return render_template("registration/sent.html", meeting=_shown(meeting))
 
 
-@bp.route("/events/<slug>/register/resend", methods=["POST"])
-@limiter.limit(register_limit)
+@bp.route("/events/<slug>/register/resend", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
 def resend(slug: str):
     meeting = get_visible_meeting_or_404(slug)
     form = ResendForm()
     if not form.validate_on_submit():
-        return render_form("registration/already.html", form, meeting=_shown(meeting))
+        return render_form("registration/resend.html", form, meeting=_shown(meeting))
     services.resend_link(meeting, form.email.data)
     db.session.commit()
     flash(_("If this address is on the list, its personal link is on its way. Please check your email."), "success")
@@ -172,6 +174,7 @@ def _registrant_or_404(token: str) -> Participant:
 
 @bp.route("/registrations/<token>/confirm", methods=["GET", "POST"])
 @limiter.limit(personal_link_limit, methods=["POST"])
+@personal_page
 def confirm(token: str):
     participant = _registrant_or_404(token)
     meeting = participant.meeting
@@ -216,6 +219,7 @@ def _manage_page(participant: Participant, form: DetailsForm, status: int = 200)
 
 @bp.route("/registrations/<token>", methods=["GET", "POST"])
 @limiter.limit(personal_link_limit, methods=["POST"])
+@personal_page
 def manage(token: str):
     participant = _registrant_or_404(token)
     form = _details_form(participant)
@@ -236,6 +240,7 @@ def manage(token: str):
 
 @bp.route("/registrations/<token>/cancel", methods=["POST"])
 @limiter.limit(personal_link_limit)
+@personal_page
 def cancel(token: str):
     participant = _registrant_or_404(token)
     form = ActionForm()
@@ -400,21 +405,29 @@ def erase(meeting_id: int, participant_id: int):
     return _back(meeting)
 
 
-def _csv_headings() -> list[str]:
-    return [_("Name"), _("Email"), _("Organisation"), _("Country"), _("Language"), _("Kind"), _("Status"),
-            _("Waiting list number"), _("Dietary needs"), _("Accessibility needs")]
+def _export_columns(meeting: Meeting, questions: list[RegistrationQuestion]) -> list[Column]:
+    zone = meeting.timezone
+    return [Column(_("Name"), width=24), Column(_("Email"), width=30), Column(_("Organisation"), width=28),
+            Column(_("Country"), width=8), Column(_("Language"), width=9), Column(_("Kind"), width=12),
+            Column(_("Status"), width=16), Column(_("Waiting list number"), NUMBER, width=10),
+            Column(_("Dietary needs"), width=24), Column(_("Accessibility needs"), width=24),
+            Column(_("On the list since (%(zone)s)", zone=zone), DATETIME, width=18),
+            Column(_("Confirmed or answered (%(zone)s)", zone=zone), DATETIME, width=18)] + [
+        Column(question.label, width=24) for question in questions]
 
 
-@admin.route("/<int:meeting_id>/participants.csv")
-def export(meeting_id: int):
+@admin.route("/<int:meeting_id>/participants.<any(csv, xlsx):extension>")
+def export(meeting_id: int, extension: str):
+    """Everyone on the list as a spreadsheet, .csv or .xlsx (the same columns)."""
     meeting = get_meeting_or_404(meeting_id)
-    labels = status_labels()
-    data = services.export_csv(meeting, _csv_headings(), lambda status: labels.get(status, status))
-    response = Response(data, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="participants-{meeting.slug}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    statuses, kinds = status_labels(), kind_labels()
+    questions, rows = services.export_rows(meeting, lambda status: statuses.get(status, status),
+                                           lambda kind: kinds.get(kind, kind))
+    columns = _export_columns(meeting, questions)
+    filename = f"participants-{meeting.slug}.{extension}"
+    if extension == "xlsx":
+        return download(write_xlsx(columns, rows, sheet_title=_("Participants")), filename, XLSX_TYPE)
+    return download(write_csv(columns, rows), filename, CSV_TYPE)
 
 
 @admin.route("/<int:meeting_id>/participants/questions", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """The invitee's side: the personal link, answering, delegating, the .ics with their answer."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -131,7 +132,7 @@ def test_send_a_colleague_instead(client, sent):
     ({"colleague_name": "", "colleague_email": "a@example.org"}, "colleague_name", "Please enter your colleague", 422),
     ({"colleague_name": "A", "colleague_email": "not-an-email"}, "colleague_email", "Please enter a valid email address", 422),
     ({"colleague_name": "A\r\nBcc: x@example.org", "colleague_email": "a@example.org"}, "colleague_name", "Line breaks", 422),
-    ({"colleague_name": "Jürgen", "colleague_email": "juergen@example.de"}, "colleague_email", "already on the list", 409),
+    ({"colleague_name": "Sam", "colleague_email": "SAM@example.org"}, "colleague_email", "This is your own address", 422),
 ])
 def test_invalid_colleague_is_refused(client, sent, data, field, message, status):
     _, people = sent
@@ -144,6 +145,72 @@ def test_invalid_colleague_is_refused(client, sent, data, field, message, status
     assert len(outbox()) == before
     db.session.expire_all()
     assert db.session.get(Participant, people[2].id).status == "invited"
+
+
+def delegate_as(client, person, name: str, email: str) -> tuple[int, str, str]:
+    """Send a colleague from ``person``'s page: the status, where it leads, and that page with
+    what belongs to ``person`` (token, name, feed address, CSRF tokens) blanked out."""
+    response = post_form(client, f"{url(person)}/delegate", {"colleague_name": name, "colleague_email": email},
+                         form_url=url(person))
+    page = text_of(client.get(response.headers["Location"]))
+    db.session.expire_all()
+    contact = db.session.get(Participant, person.id).contact
+    for own in filter(None, (person.token, person.name, person.email, contact and contact.feed_token)):
+        page = page.replace(own, "…")
+    page = re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "csrf", page)
+    page = re.sub(r"\(\d+ \w+ \d{4}, \d\d:\d\d[^)]*\)", "(time)", page)
+    return response.status_code, response.headers["Location"].replace(person.token, "…"), page
+
+
+def test_a_colleague_already_on_the_list_looks_the_same_to_the_invitee_and_is_told_by_email(client, sent):
+    from tests.factories import make_contact, make_participant
+
+    meeting, people = sent
+    juergen, sam = people[0], people[2]
+    kim = make_participant(meeting, make_contact(name="Kim Kelly", email="kim@example.org", language="en"))
+    services.send_invitations(meeting)
+    db.session.commit()
+    before = len(outbox())
+    count = db.session.scalar(db.select(db.func.count()).select_from(Participant))
+    # Sam names Jürgen, who is invited already; Kim names someone new. Both see the same.
+    known = delegate_as(client, sam, "Petra Schulte", "Juergen@Example.de")
+    new = delegate_as(client, kim, "Petra Schulte", "petra@example.de")
+    assert known == new
+    assert known[0] == 302 and "Petra Schulte has been invited in your place." in known[2]
+    assert "already" not in known[2]
+    db.session.expire_all()
+    assert db.session.get(Participant, sam.id).status == db.session.get(Participant, kim.id).status == "delegated"
+    # Jürgen is not added again and keeps his own answer; only Petra is new.
+    assert db.session.scalar(db.select(db.func.count()).select_from(Participant)) == count + 1
+    assert db.session.get(Participant, juergen.id).status == "invited"
+    assert db.session.get(Participant, juergen.id).name == "Jürgen Weiß"
+    # He learns of it by email, in German, with his own link; he gets no second invitation.
+    messages = outbox()[before:]
+    to_juergen = [m for m in messages if m.to_email == "juergen@example.de"]
+    assert [m.kind for m in to_juergen] == ["registration_already"]
+    told = to_juergen[0]
+    assert told.language == "de" and told.ics is None
+    assert "Sam Taylor" in told.text_body and f"http://meetings.test/rsvp/{juergen.token}" in told.text_body
+    assert told.subject == "Sie stehen bereits auf der Liste: Core Team meeting"
+    assert sorted(m.to_email for m in messages) == ["juergen@example.de", "petra@example.de"]
+
+
+def test_the_mail_to_a_known_colleague_as_the_mail_server_receives_it(manual_app, smtp_server, client, sent):
+    from meetings.mail.delivery import deliver_due
+
+    _, people = sent
+    deliver_due()
+    smtp_server.recorder.wait_for(3)
+    assert delegate_as(client, people[2], "Annelies", "annelies@example.nl")[0] == 302
+    deliver_due()
+    received = smtp_server.recorder.wait_for(4)[3]
+    assert received.rcpt_tos == ["annelies@example.nl"]
+    message = received.message
+    assert [p.get_content_type() for p in message.walk()] == ["multipart/alternative", "text/plain", "text/html"]
+    assert str(message["Subject"]) == "U staat al op de lijst: Core Team meeting"
+    text = message.get_payload()[0].get_payload(decode=True).decode()
+    html = message.get_payload()[1].get_payload(decode=True).decode()
+    assert "Sam Taylor" in text and f"/rsvp/{people[1].token}" in text and f"/rsvp/{people[1].token}" in html
 
 
 def test_answer_needs_csrf(client, sent):
@@ -170,3 +237,19 @@ def test_accepting_a_full_meeting_is_refused_and_a_freed_seat_moves_the_waiting_
     db.session.expire_all()
     assert db.session.get(Participant, waiting.id).status == "registered"
     assert any(m.to_email == "wim@example.nl" for m in outbox())
+
+
+def test_the_personal_pages_are_kept_by_no_cache_and_listed_by_no_search_engine(client, sent):
+    _, people = sent
+    sam = people[2]
+    answers = [client.get(url(sam)), post_form(client, url(sam), {"status": "tentative", "comment": ""}),
+               client.get(f"{url(sam)}.ics"),
+               post_form(client, f"{url(sam)}/delegate", {"colleague_name": "", "colleague_email": "x@example.org"},
+                         form_url=url(sam)),
+               post_form(client, f"{url(sam)}/delegate", {"colleague_name": "Petra", "colleague_email": "p@example.de"},
+                         form_url=url(sam))]
+    assert [a.status_code for a in answers] == [200, 302, 200, 422, 302]
+    for response in answers:
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Robots-Tag"] == "noindex"
+    assert "X-Robots-Tag" not in client.get("/events/").headers

@@ -163,3 +163,22 @@ def test_confirmation_email_as_a_mail_server_receives_it(manual_app, smtp_server
     validated(calendar_part.get_payload(decode=True))
     text = confirmed.get_payload()[0].get_payload()[0].get_payload(decode=True).decode()
     assert MANAGE_LINK.search(text)
+
+
+def test_registering_a_known_address_again_mails_its_owner_their_link(manual_app, smtp_server, client, event):
+    register_and_confirm(client, event, name="Jo Schmidt", email="jo@example.de", language="de")
+    deliver_due()
+    smtp_server.recorder.wait_for(2)
+    response = register(client, event, name="Mallory", email="JO@example.de", language="en")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/register/sent")
+    deliver_due()
+    received = smtp_server.recorder.wait_for(3)[2]
+    assert received.rcpt_tos == ["jo@example.de"]
+    message = received.message
+    assert [p.get_content_type() for p in message.walk()] == ["multipart/alternative", "text/plain", "text/html"]
+    assert str(message["Subject"]) == "Sie stehen bereits auf der Liste: Robotics Day"
+    text = message.get_payload()[0].get_payload(decode=True).decode()
+    html = message.get_payload()[1].get_payload(decode=True).decode()
+    token = person(event, "jo@example.de").token
+    assert MANAGE_LINK.search(text).group(1) == token and f"/registrations/{token}" in html
+    assert "Mallory" not in text and "Mallory" not in html

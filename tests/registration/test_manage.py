@@ -151,3 +151,33 @@ def test_confirm_link_of_a_waiting_person_shows_the_position(client, event):
     confirm(client, token)
     html = text_of(client.get(f"/registrations/{token}"))
     assert "You are on the waiting list, number 1." in html
+
+
+def assert_personal(response) -> None:
+    """What every answer of a personal page carries: kept by no cache, listed by no search engine."""
+    assert response.headers["Cache-Control"] == "no-store", response.headers.get("Cache-Control")
+    assert response.headers["X-Robots-Tag"] == "noindex"
+
+
+def test_personal_pages_are_kept_by_no_cache_and_listed_by_no_search_engine(client, event):
+    register(client, event)
+    token = confirm_token("anna@example.org")
+    page = client.get(f"/registrations/{token}/confirm")
+    assert page.status_code == 200
+    assert_personal(page)
+    confirmed = client.post(f"/registrations/{token}/confirm", data={"csrf_token": csrf_token_from(text_of(page))})
+    assert confirmed.status_code == 303
+    assert_personal(confirmed)
+    manage = client.get(f"/registrations/{token}")
+    assert manage.status_code == 200
+    assert_personal(manage)
+    values = form_values(text_of(manage), f"/registrations/{token}")
+    refused = client.post(f"/registrations/{token}", data={**values, "name": ""})
+    assert refused.status_code == 422
+    assert_personal(refused)
+    cancelled = cancel(client, token)
+    assert cancelled.status_code == 303
+    assert_personal(cancelled)
+    # The public pages are for everyone, and for search engines too.
+    public = client.get("/events/robotics-day")
+    assert "X-Robots-Tag" not in public.headers and "no-store" not in public.headers.get("Cache-Control", "")
