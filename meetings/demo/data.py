@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from meetings.auth.models import User
 from meetings.auth.services import create_user, find_user
@@ -22,6 +22,8 @@ from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
 from meetings.network.services import save_contact, save_group, save_organisation
 from meetings.invitations.services import send_invitations
+from meetings.mail.models import SENT, OutboxMessage
+from meetings.mail.outbox import prepare
 from meetings.participants.services import invite_contacts
 from meetings.venues.models import Venue
 from meetings.venues.services import save_venue
@@ -41,47 +43,49 @@ TOPICS = [
 ]
 
 # name, short name, country, kind, website, description, contacts.
-# Contacts: name, email, language, job title, member of the Core Team.
+# Contacts: name, email, language, job title, member of the Core Team. The addresses use
+# the reserved .example top-level domain (RFC 2606): example.de and example.nl are real
+# domains, and a demo connected to a mail server must never write to them.
 ORGANISATIONS = [
     ("IHK Nord Westfalen", "IHK", "DE", "chamber", "https://www.ihk.de/nordwestfalen",
      "Chamber of commerce and industry for the Münsterland and the Emscher-Lippe region.",
-     [("Katrin Hoffmann", "katrin.hoffmann@example.de", "de", "Innovation and technology adviser", True),
-      ("Markus Brinkmann", "markus.brinkmann@example.de", "de", "International business", False)]),
+     [("Katrin Hoffmann", "katrin.hoffmann@ihk-nordwestfalen.example", "de", "Innovation and technology adviser", True),
+      ("Markus Brinkmann", "markus.brinkmann@ihk-nordwestfalen.example", "de", "International business", False)]),
     ("Oost NL", None, "NL", "agency", "https://oostnl.nl",
      "Economic development agency for the provinces of Gelderland and Overijssel.",
-     [("Sanne de Vries", "sanne.devries@example.nl", "nl", "Cluster manager high tech systems", True),
-      ("Joris Bakker", "joris.bakker@example.nl", "en", "Cross-border business developer", True),
-      ("Marloes Kuipers", "marloes.kuipers@example.nl", "nl", "Innovation adviser", False)]),
+     [("Sanne de Vries", "sanne.devries@oostnl.example", "nl", "Cluster manager high tech systems", True),
+      ("Joris Bakker", "joris.bakker@oostnl.example", "en", "Cross-border business developer", True),
+      ("Marloes Kuipers", "marloes.kuipers@oostnl.example", "nl", "Innovation adviser", False)]),
     ("WFG Borken", "WFG", "DE", "agency", "https://www.wfg-borken.de",
      "Wirtschaftsförderungsgesellschaft für den Kreis Borken: business development for the district of Borken.",
-     [("Stefan Terhorst", "stefan.terhorst@example.de", "de", "Technology transfer", True),
-      ("Anna Wessels", "anna.wessels@example.de", "en", "Start-ups and innovation", False)]),
+     [("Stefan Terhorst", "stefan.terhorst@wfg-borken.example", "de", "Technology transfer", True),
+      ("Anna Wessels", "anna.wessels@wfg-borken.example", "en", "Start-ups and innovation", False)]),
     ("University of Twente", "UT", "NL", "university", "https://www.utwente.nl",
      "Technical university in Enschede, home of the High Tech Factory.",
-     [("Pieter Jansen", "pieter.jansen@example.nl", "nl", "Professor of robotics", True),
-      ("Eva Mulder", "eva.mulder@example.nl", "en", "Industry liaison", False),
-      ("Lukas Meyer", "lukas.meyer@example.nl", "de", "Researcher, production technology", False)]),
+     [("Pieter Jansen", "pieter.jansen@utwente.example", "nl", "Professor of robotics", True),
+      ("Eva Mulder", "eva.mulder@utwente.example", "en", "Industry liaison", False),
+      ("Lukas Meyer", "lukas.meyer@utwente.example", "de", "Researcher, production technology", False)]),
     ("Fraunhofer Innovation Platform at the University of Twente", "Fraunhofer IP@UT", "NL", "institute",
      "https://www.fraunhofer.nl",
      "Applied research in advanced manufacturing, working with companies on both sides of the border.",
-     [("Daniel Krüger", "daniel.krueger@example.nl", "de", "Head of the innovation platform", True),
-      ("Femke Visser", "femke.visser@example.nl", "nl", "Project manager", False)]),
+     [("Daniel Krüger", "daniel.krueger@fraunhofer-ut.example", "de", "Head of the innovation platform", True),
+      ("Femke Visser", "femke.visser@fraunhofer-ut.example", "nl", "Project manager", False)]),
     ("Mechatronic Institute Bocholt of the Westfälische Hochschule", "MIB", "DE", "applied_university",
      "https://www.w-hs.de",
      "Mechatronics research and teaching at the Bocholt campus of the Westfälische Hochschule.",
-     [("Jan Büscher", "jan.buescher@example.de", "de", "Professor of mechatronics", True),
-      ("Laura Schmitz", "laura.schmitz@example.de", "de", "Research associate", True),
-      ("Tim Hüsing", "tim.huesing@example.de", "en", "Laboratory engineer", False)]),
+     [("Jan Büscher", "jan.buescher@w-hs.example", "de", "Professor of mechatronics", True),
+      ("Laura Schmitz", "laura.schmitz@w-hs.example", "de", "Research associate", True),
+      ("Tim Hüsing", "tim.huesing@w-hs.example", "en", "Laboratory engineer", False)]),
     ("FH Münster Department of Mechanical Engineering", "FH Münster", "DE", "applied_university",
      "https://www.fh-muenster.de",
      "Mechanical engineering at the Steinfurt campus of FH Münster University of Applied Sciences.",
-     [("Christina Vogel", "christina.vogel@example.de", "de", "Professor of manufacturing systems", True),
-      ("Felix Wagner", "felix.wagner@example.de", "en", "Research associate", False)]),
+     [("Christina Vogel", "christina.vogel@fh-muenster.example", "de", "Professor of manufacturing systems", True),
+      ("Felix Wagner", "felix.wagner@fh-muenster.example", "en", "Research associate", False)]),
     ("Saxion Mechatronics Research Group", "Saxion", "NL", "applied_university", "https://www.saxion.nl",
      "Practice-oriented research in mechatronics and robotics at Saxion University of Applied Sciences.",
-     [("Bas Smit", "bas.smit@example.nl", "nl", "Professor of mechatronics", True),
-      ("Lotte Hendriks", "lotte.hendriks@example.nl", "nl", "Researcher", False),
-      ("Ruben Kok", "ruben.kok@example.nl", "en", "Lecturer", False)]),
+     [("Bas Smit", "bas.smit@saxion.example", "nl", "Professor of mechatronics", True),
+      ("Lotte Hendriks", "lotte.hendriks@saxion.example", "nl", "Researcher", False),
+      ("Ruben Kok", "ruben.kok@saxion.example", "en", "Lecturer", False)]),
 ]
 
 HIGH_TECH_FACTORY = {
@@ -322,6 +326,22 @@ def record_kick_off(kick_off: Meeting, people: dict[str, Contact]) -> None:
     db.session.flush()
 
 
+def record_invitations_sent(meeting: Meeting) -> None:
+    """Send the meeting's invitations as an organiser would, and record them as sent now.
+
+    They pass through the invitation service (personal links, SEQUENCE, what was sent),
+    and the outbox keeps each message, readable, as delivered on the day the demo was
+    loaded: nothing waits there to go out to the demo's addresses once a mail server
+    is configured.
+    """
+    send_invitations(meeting)
+    ids = list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.meeting_id == meeting.id)))
+    prepare(ids)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                       .values(status=SENT, attempts=1, sent_at=utcnow(), next_attempt_at=None, claimed_at=None))
+    db.session.flush()
+
+
 def load_demo(today: date | None = None) -> DemoSummary:
     """Create the demo cluster in the current session and flush; the caller commits.
 
@@ -362,9 +382,12 @@ def load_demo(today: date | None = None) -> DemoSummary:
         htf, date(2024, 6, 5), time(10, 0), time(15, 0), KICK_OFF_AGENDA, all_topics,
         title="Core Team kick-off meeting", slug=KICK_OFF_SLUG, description=KICK_OFF_DESCRIPTION,
         visibility="invitation", status="held")
+    sent = _local(date(2024, 5, 14), time(9, 0), htf.timezone)
     answered = _local(date(2024, 5, 21), time(9, 0), htf.timezone)
     invited = invite_contacts(kick_off, core_team).added
     for participant in invited:
+        # Invited three weeks ahead, answered a week later.
+        participant.invited_at, participant.sent_sequence = sent, kick_off.sequence
         participant.status = "accepted"
         participant.responded_at = answered
         # One member sent word on the day that they could not come after all.
@@ -379,9 +402,7 @@ def load_demo(today: date | None = None) -> DemoSummary:
         visibility="invitation", status="scheduled")
     invite_contacts(next_meeting, core_team)
     db.session.flush()
-    # The invitations go out as an organiser would send them: queued in the outbox,
-    # delivered by `flask --app wsgi mail send` once a mail server is configured.
-    send_invitations(next_meeting)
+    record_invitations_sent(next_meeting)
 
     event_day = robotics_day_date(today)
     robotics_day = _meeting(

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
                                  url_validators)
 from meetings.core.timezones import LocalTimeError, get_zone, to_utc
+from meetings.events.labels import MEETING_STATUS_LABELS
 from meetings.events.languages import ITEM_TEXTS, MEETING_TEXTS, clean_translations
 from meetings.events.services import SLUG_MAX, SLUG_RE
 from meetings.site.i18n import LANGUAGE_NAMES
@@ -20,8 +21,7 @@ TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has
 
 
 def status_choices():
-    return choice_list([("draft", _l("Draft")), ("scheduled", _l("Scheduled")),
-                        ("cancelled", _l("Cancelled")), ("held", _l("Held"))])
+    return choice_list(MEETING_STATUS_LABELS.items())
 
 
 def visibility_choices():

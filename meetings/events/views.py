@@ -53,8 +53,13 @@ def index():
     return render_template("events/manage/index.html", meetings=meetings, counts=counts, tab=tab, tabs=TABS)
 
 
-def _meeting_form(**kwargs) -> MeetingForm:
-    return MeetingForm(venues=list_venues(), topics=list_topics(), **kwargs)
+def _meeting_form(meeting: Meeting | None = None, **kwargs) -> MeetingForm:
+    form = MeetingForm(venues=list_venues(), topics=list_topics(), **kwargs)
+    if meeting is None or meeting.status != "cancelled":
+        # Cancelling has one way, which asks for confirmation first and tells everyone
+        # who holds the meeting in their calendar: the cancel page, not this form.
+        form.status.choices = [choice for choice in form.status.choices if choice.value != "cancelled"]
+    return form
 
 
 def _save(form: MeetingForm, meeting: Meeting | None):
@@ -95,16 +100,10 @@ def new():
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id)
-    form = _meeting_form()
+    form = _meeting_form(meeting)
     if not form.is_submitted():
         form.fill_from(meeting)
     if form.validate_on_submit():
-        if (form.status.data == "cancelled" and meeting.status != "cancelled"
-                and meeting.sent_fingerprint is not None):
-            # Invitees hold this meeting in their calendars: cancelling must reach them.
-            form.status.errors.append(_("Invitations were sent: use “Cancel the meeting” on the invitations "
-                                        "page so every invitee's calendar is updated."))
-            return render_form("events/manage/form.html", form, meeting=meeting)
         taken = capacity_problem(meeting, form.capacity.data)
         if taken is not None:
             form.capacity.errors.append(ngettext("%(num)d person already holds a seat; the capacity cannot be lower.",

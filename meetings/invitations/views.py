@@ -20,6 +20,7 @@ from meetings.invitations import services
 from meetings.invitations.forms import AnswerForm, CancelForm, DelegateForm, UpdateForm
 from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.models import OutboxMessage
+from meetings.participants.labels import participant_state
 from meetings.participants.models import Participant
 
 rsvp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
@@ -161,15 +162,28 @@ def _latest_messages(meeting: Meeting) -> dict[int, OutboxMessage]:
     return latest
 
 
+def sending_blocked(meeting: Meeting) -> str | None:
+    """Why nothing can be sent for the meeting now (draft, cancelled, past), or None.
+
+    The pages offer sending, reminding and updating only when this is None: the
+    same check the services make before they send.
+    """
+    try:
+        services._require_open(meeting)
+    except services.InvitationError as exc:
+        return exc.code
+    return None
+
+
 @bp.route("/<int:meeting_id>/responses")
 def responses(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     people = services.invitees(meeting)
-    by_status = Counter(p.status for p in people)
+    by_status = Counter(participant_state(p) for p in people)
     by_organisation: dict[str, Counter] = {}
     for person in people:
         name = person.organisation.name if person.organisation else (person.organisation_name or _("No organisation"))
-        by_organisation.setdefault(name, Counter())[person.status] += 1
+        by_organisation.setdefault(name, Counter())[participant_state(person)] += 1
     update_pending = services.update_pending(meeting)
     return render_template(
         "invitations/responses.html", meeting=meeting, people=people, by_status=by_status,
@@ -178,7 +192,7 @@ def responses(meeting_id: int):
         update_pending=update_pending, update_form=UpdateForm(formdata=None),
         asked_again=services.answers_asked_again(meeting) if update_pending else [],
         agenda_outside=services.agenda_outside(meeting) if update_pending else [],
-        total=len(people))
+        blocked=sending_blocked(meeting), error_text=error_text, total=len(people))
 
 
 def _run(meeting: Meeting, action, success_message):

@@ -24,9 +24,9 @@ class InviteForm(BaseForm):
     # Contacts that disappeared since the page was shown are skipped, not an error.
     contacts = MultiCheckboxField(_l("Contacts"), choices=[], coerce=int, validate_choice=False)
     groups = MultiCheckboxField(_l("Whole groups"), choices=[], coerce=int, validate_choice=False,
-                                description=_l("Every member of the group is invited."))
+                                description=_l("Every member of the group is added to the list."))
     organisations = MultiCheckboxField(_l("Whole organisations"), choices=[], coerce=int, validate_choice=False,
-                                       description=_l("Every contact of the organisation is invited."))
+                                       description=_l("Every contact of the organisation is added to the list."))
 
     def __init__(self, *args, contacts=(), groups=(), organisations=(), group_sizes=None, **kwargs):
         super().__init__(*args, **kwargs)

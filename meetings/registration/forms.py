@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from meetings.core.forms import (BaseForm, MultiCheckboxField, choice_list, country_choices, email_validators,
                                  language_choices, lower_strip)
+from meetings.participants.labels import participant_status_labels
 from meetings.registration.models import CHOICE_KINDS
 from meetings.registration.services import FILTER_KINDS, FILTER_STATUSES, RegistrationData
 
@@ -19,12 +20,8 @@ MAX_CHOICE_LENGTH = 200
 
 
 def status_labels() -> dict[str, str]:
-    """Each participant status as people read it."""
-    return {
-        "invited": _("invited"), "accepted": _("accepted"), "tentative": _("tentative"),
-        "declined": _("declined"), "delegated": _("sent a colleague"), "pending": _("not yet confirmed"),
-        "registered": _("registered"), "waiting": _("waiting list"), "cancelled": _("cancelled"),
-    }
+    """Each participant status as people read it (the participants' one mapping)."""
+    return participant_status_labels()
 
 
 def kind_labels() -> dict[str, str]:

@@ -238,14 +238,22 @@ def manage(token: str):
     return _manage_page(participant, form, 422 if form.errors else 200)
 
 
-@bp.route("/registrations/<token>/cancel", methods=["POST"])
-@limiter.limit(personal_link_limit)
+@bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
+@limiter.limit(personal_link_limit, methods=["POST"])
 @personal_page
 def cancel(token: str):
+    """Ask first, then cancel: only the confirmation page's button cancels the registration."""
     participant = _registrant_or_404(token)
     form = ActionForm()
-    if not form.validate_on_submit():
+    if request.method == "POST" and not form.validate_on_submit():
         abort(400)
+    if participant.status not in ("pending", "registered", "waiting"):
+        flash(reason_text("withdrawn"), "info")
+        return redirect(url_for("registration.manage", token=token), code=303)
+    if request.form.get("confirm") != "yes":
+        # A link checker opening the link, a reload or an old one-click form only asks.
+        return render_template("registration/cancel.html", participant=participant,
+                               meeting=_shown(participant.meeting), form=form)
     try:
         services.cancel(participant)
     except services.RegistrationError as exc:

@@ -8,6 +8,9 @@ from flask_babel import get_locale
 
 from meetings.core import formatting
 from meetings.core.markdown import render_markdown
+from meetings.events.labels import meeting_status_label
+from meetings.events.models import Meeting
+from meetings.participants.labels import participant_status_label
 from meetings.site.i18n import LANGUAGE_NAMES
 
 
@@ -37,6 +40,16 @@ def external_url(url: str | None) -> str | None:
     return url.strip()
 
 
+def status_label(value, kind: str = "participant") -> str:
+    """Every status a page shows, in the reader's language: a meeting's or a participant's
+    (given the object), or a status key of ``kind`` "meeting" or "participant"."""
+    if isinstance(value, Meeting):
+        return meeting_status_label(value.status)
+    if kind == "meeting":
+        return meeting_status_label(value)
+    return participant_status_label(value)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date_long"] = formatting.date_long
@@ -45,6 +58,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["time_short"] = formatting.time_short
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["external_url"] = external_url
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["when"] = formatting.when
     app.jinja_env.globals["zone_label"] = formatting.zone_label
     app.jinja_env.add_extension("jinja2.ext.do")

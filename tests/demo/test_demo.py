@@ -73,7 +73,11 @@ def test_contacts_speak_three_languages(demo):
         assert 2 <= len(organisation.contacts) <= 3, organisation.name
     contacts = db.session.scalars(select(Contact)).all()
     assert {c.language for c in contacts} == {"de", "nl", "en"}
-    assert all(c.email.rsplit("@", 1)[1] in ("example.org", "example.de", "example.nl") for c in contacts)
+    # Reserved for examples (RFC 2606): example.org and its subdomains, or the .example TLD.
+    # example.de and example.nl are real domains that would receive the demo's mail.
+    domains = {c.email.rsplit("@", 1)[1] for c in contacts}
+    assert all(d == "example.org" or d.endswith((".example.org", ".example")) for d in domains), domains
+    assert len(domains) == 8, "one domain per organisation"
 
 
 def test_core_team_has_one_or_two_people_per_partner(demo):
@@ -238,16 +242,46 @@ def test_robotics_day_is_a_thursday_weeks_ahead_but_not_at_christmas(today, expe
     assert robotics_day_date(today) == expected
 
 
-def test_next_meeting_invitations_wait_in_the_outbox(demo):
+def test_next_meeting_invitations_are_recorded_as_sent_on_the_day(demo):
     from meetings.mail.models import OutboxMessage
-    from meetings.mail.outbox import prepare
 
     upcoming = meeting("core-team-meeting-")
-    # Written when delivered or opened in the outbox, as a thousand invitations would be.
-    assert prepare() == []
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == upcoming.id)).all()
     participants = db.session.scalars(select(Participant).where(Participant.meeting_id == upcoming.id)).all()
     assert sorted(m.to_email for m in messages) == sorted(p.email for p in participants)
-    assert {m.status for m in messages} == {"queued"} and {m.ics_method for m in messages} == {"REQUEST"}
+    assert {m.status for m in messages} == {"sent"} and {m.ics_method for m in messages} == {"REQUEST"}
     assert {m.language for m in messages} == {"de", "nl", "en"}
-    assert all(p.invited_at is not None for p in participants)
+    today = utcnow().date()
+    assert all(m.sent_at.date() == today and m.next_attempt_at is None for m in messages)
+    # Readable in the outbox as the invitee got it.
+    assert all(m.subject and m.text_body and "/rsvp/" in m.text_body for m in messages)
+    assert all(p.invited_at is not None and p.invited_at.date() == today for p in participants)
+    assert {p.sent_sequence for p in participants} == {upcoming.sequence}
+    assert upcoming.sent_fingerprint is not None
+
+
+def test_nothing_waits_in_the_outbox_after_loading(demo, app):
+    from meetings.mail.models import OutboxMessage
+
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status != "sent")) == 0
+    status = app.test_cli_runner().invoke(args=["mail", "status"])
+    assert status.exit_code == 0, status.output
+    assert "  queued: 0" in status.output and " failed: 0" in status.output
+
+
+def test_kick_off_invitations_were_sent_before_the_answers(demo):
+    kick_off = meeting("core-team-kick-off")
+    for p in db.session.scalars(select(Participant).where(Participant.meeting_id == kick_off.id)):
+        assert p.invited_at is not None and p.invited_at < p.responded_at < kick_off.starts_at
+        assert p.sent_sequence == kick_off.sequence
+
+
+def test_organiser_pages_offer_nothing_to_send_after_loading(demo, client):
+    login(client, DEMO_EMAIL, DEMO_PASSWORD)
+    upcoming = meeting("core-team-meeting-")
+    responses = text_of(client.get(f"/manage/meetings/{upcoming.id}/responses"))
+    assert "/invitations/send" not in responses
+    invitees = text_of(client.get(f"/manage/meetings/{upcoming.id}/invitees"))
+    assert "Everyone on the list is already invited." in invitees
+    assert "On the list, not yet invited" not in invitees

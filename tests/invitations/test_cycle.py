@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 
+import pytest
+
 from meetings.extensions import db
 from meetings.participants.models import Participant
 from tests.helpers import csrf_token_from, post_form, text_of
@@ -70,7 +72,7 @@ def test_responses_page_counts_answers(organiser_client, invited):
     html = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
     assert "Accepted: <strong>1</strong>" in html
     assert "Declined: <strong>1</strong>" in html
-    assert "No answer yet: <strong>1</strong>" in html
+    assert "Invited, no answer yet: <strong>1</strong>" in html
     assert "Ich komme gern." in html
     assert "IHK Nord Westfalen" in html
     assert '<svg class="status-bar"' in html
@@ -182,9 +184,13 @@ def test_cancel_sends_cancel_to_every_invitee(organiser_client, invited):
 def test_removing_an_invitee_cancels_for_them_alone(organiser_client, invited):
     meeting, people = invited
     send(organiser_client, meeting)
-    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees/{people[2].id}/remove",
-                         form_url=RESPONSES.format(id=meeting.id))
-    assert response.status_code == 302
+    remove = f"/manage/meetings/{meeting.id}/invitees/{people[2].id}/remove"
+    assert f'href="{remove}?back=responses"' in text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+    confirm = text_of(organiser_client.get(f"{remove}?back=responses"))
+    assert "receives a cancellation that removes the meeting from their calendar" in confirm
+    assert outbox("removal") == []
+    response = post_form(organiser_client, remove, {"confirm": "yes", "back": "responses"}, form_url=remove)
+    assert response.status_code == 303 and response.headers["Location"].endswith(RESPONSES.format(id=meeting.id))
     removals = outbox("removal")
     assert [m.to_email for m in removals] == [people[2].email]
     _, event = vevent(removals[0].ics)
@@ -196,8 +202,8 @@ def test_removing_an_invitee_cancels_for_them_alone(organiser_client, invited):
 
 def test_removing_someone_never_invited_deletes_them_quietly(organiser_client, invited):
     meeting, people = invited
-    post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees/{people[2].id}/remove",
-              form_url=RESPONSES.format(id=meeting.id))
+    remove = f"/manage/meetings/{meeting.id}/invitees/{people[2].id}/remove"
+    post_form(organiser_client, remove, {"confirm": "yes"}, form_url=remove)
     assert outbox() == []
     assert db.session.get(Participant, people[2].id) is None
 
@@ -301,10 +307,10 @@ def test_someone_removed_can_be_invited_again(organiser_client, invited):
     meeting, people = invited
     send(organiser_client, meeting)
     person = people[0]
-    post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees/{person.id}/remove", {},
-              form_url=f"/manage/meetings/{meeting.id}/invitees")
+    remove = f"/manage/meetings/{meeting.id}/invitees/{person.id}/remove"
+    post_form(organiser_client, remove, {"confirm": "yes"}, form_url=remove)
     page = text_of(organiser_client.get(f"/manage/meetings/{meeting.id}/invitees"))
-    assert "Removed" in page
+    assert "No longer invited" in page
     response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/invitees",
                          {"contacts": [str(person.contact_id)]})
     assert response.status_code == 302
@@ -314,3 +320,63 @@ def test_someone_removed_can_be_invited_again(organiser_client, invited):
     again = [m for m in outbox("invitation") if m.to_email == person.email]
     assert len(again) == 2
     assert vevent(again[1].ics)[1]["SEQUENCE"] == 1  # the current sequence, above the cancellation's view
+
+
+def test_after_cancelling_only_what_can_be_done_is_offered(organiser_client, invited):
+    meeting, people = invited
+    send(organiser_client, meeting)
+    page = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+    assert "Remind 3 people who have not answered" in page and "Cancel the meeting…" in page
+    cancel = f"/manage/meetings/{meeting.id}/cancel"
+    post_form(organiser_client, cancel, {"confirm": "y"}, form_url=cancel)
+    db.session.expire_all()
+    assert meeting.status == "cancelled"
+    page = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+    assert "The meeting is cancelled." in page
+    assert "Remind 3 people" not in page and "/invitations/remind" not in page and "/invitations/send" not in page
+    assert "Cancel the meeting" not in page
+    assert "Cancel the meeting" not in text_of(organiser_client.get(f"/manage/meetings/{meeting.id}"))
+
+
+def test_no_sending_offered_for_a_meeting_that_is_over(organiser_client, invited):
+    from meetings.core.types import utcnow
+
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    meeting.starts_at, meeting.ends_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=2, hours=-3)
+    db.session.commit()
+    page = text_of(organiser_client.get(RESPONSES.format(id=meeting.id)))
+    assert "The meeting is over." in page and "/invitations/remind" not in page
+
+
+def test_invitations_wait_for_the_update_and_the_page_says_so(organiser_client, invited):
+    from tests.factories import make_contact, make_participant
+
+    meeting, people = invited
+    send(organiser_client, meeting)
+    db.session.expire_all()
+    meeting.online_url = "https://meet.example.org/core-team"
+    make_participant(meeting, make_contact(name="Bas Smit", email="bas@example.nl", language="nl"))
+    db.session.commit()
+    for page in (RESPONSES.format(id=meeting.id), f"/manage/meetings/{meeting.id}/invitees"):
+        html = text_of(organiser_client.get(page))
+        assert "1 person on the list is not invited yet: send the update first, then the invitations." in html
+        assert "Send 1 invitation" not in html
+
+
+@pytest.mark.parametrize("language,scheduled,cancelled", [
+    ("en", "Scheduled", "Cancelled"), ("de", "Geplant", "Abgesagt"), ("nl", "Gepland", "Geannuleerd")])
+def test_meeting_status_on_the_responses_page_is_in_the_reader_language(organiser_client, invited, language,
+                                                                        scheduled, cancelled):
+    meeting, people = invited
+    headers = {"Accept-Language": language}
+    organiser_client.get(f"/language/{language}")
+    html = text_of(organiser_client.get(RESPONSES.format(id=meeting.id), headers=headers))
+    assert f'<span class="badge badge-scheduled">{scheduled}</span>' in html
+    assert ">scheduled<" not in html
+    meeting.status = "cancelled"
+    db.session.commit()
+    html = text_of(organiser_client.get(RESPONSES.format(id=meeting.id), headers=headers))
+    assert f'<span class="badge badge-cancelled">{cancelled}</span>' in html
+    assert ">cancelled<" not in html

@@ -15,7 +15,9 @@ def sequence_of(ics: str) -> int:
 
 
 def cancel(client, token: str):
-    return post_form(client, f"/registrations/{token}/cancel", {}, form_url=f"/registrations/{token}")
+    """Cancel as a person does: the manage page's link, then the confirmation page's button."""
+    page = f"/registrations/{token}/cancel"
+    return post_form(client, page, {"confirm": "yes"}, form_url=page)
 
 
 def fill(event, client, *emails):
@@ -105,8 +107,8 @@ def test_cancelling_twice_says_it_is_already_cancelled(client, event):
     _, anna = register_and_confirm(client, event)
     url = f"/registrations/{anna.token}"
     token = csrf_token_from(text_of(client.get(url)))
-    assert client.post(f"{url}/cancel", data={"csrf_token": token}).status_code == 303
-    again = client.post(f"{url}/cancel", data={"csrf_token": token})
+    assert client.post(f"{url}/cancel", data={"csrf_token": token, "confirm": "yes"}).status_code == 303
+    again = client.post(f"{url}/cancel", data={"csrf_token": token, "confirm": "yes"})
     assert again.status_code == 303
     html = text_of(client.get(url))
     assert "This registration was cancelled." in html
@@ -181,3 +183,33 @@ def test_personal_pages_are_kept_by_no_cache_and_listed_by_no_search_engine(clie
     # The public pages are for everyone, and for search engines too.
     public = client.get("/events/robotics-day")
     assert "X-Robots-Tag" not in public.headers and "no-store" not in public.headers.get("Cache-Control", "")
+
+
+def test_cancelling_asks_for_confirmation_first(client, event):
+    _, anna = register_and_confirm(client, event)
+    url = f"/registrations/{anna.token}"
+    manage = text_of(client.get(url))
+    # The manage page links to the question; it holds no form that cancels at once.
+    assert f'href="{url}/cancel"' in manage and f'action="{url}/cancel"' not in manage
+    page = client.get(f"{url}/cancel")
+    assert page.status_code == 200
+    html = text_of(page)
+    assert "Cancel your registration?" in html and "Yes, cancel my registration" in html
+    assert "the next person on the waiting list gets it" in html
+    assert person(event, "anna@example.org").status == "registered"
+    # A POST without the confirmation (an old one-click form, a link checker) only asks again.
+    token = csrf_token_from(html)
+    asked = client.post(f"{url}/cancel", data={"csrf_token": token})
+    assert asked.status_code == 200 and "Yes, cancel my registration" in text_of(asked)
+    assert person(event, "anna@example.org").status == "registered"
+    assert outbox("registration_cancelled") == []
+    assert cancel(client, anna.token).status_code == 303
+    assert person(event, "anna@example.org").status == "cancelled"
+
+
+def test_the_cancel_page_of_a_cancelled_registration_sends_back(client, event):
+    _, anna = register_and_confirm(client, event)
+    cancel(client, anna.token)
+    response = client.get(f"/registrations/{anna.token}/cancel")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/registrations/{anna.token}")
+    assert "This registration was cancelled." in text_of(client.get(response.headers["Location"]))

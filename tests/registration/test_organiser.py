@@ -76,9 +76,9 @@ def test_participants_list_shows_invitees_and_registrants_with_status_and_answer
     event, question = full_event
     html = text_of(organiser_client.get(admin_url(event)))
     assert "3 of 3" in html  # seats taken: the accepted invitee and two registrants
-    for text in ("Ina Invitee", "accepted", "Anna Jansen", "anna@example.org", "IHK Nord Westfalen", "Germany",
-                 "vegetarian", "Which track?", "Robo BV", "Cleo Chen", "waiting list no. 1", "Dirk de Vries", "waiting list no. 2",
-                 "Pim Pending", "not yet confirmed"):
+    for text in ("Ina Invitee", "Accepted", "Anna Jansen", "anna@example.org", "IHK Nord Westfalen", "Germany",
+                 "vegetarian", "Which track?", "Robo BV", "Cleo Chen", "Waiting list no. 1", "Dirk de Vries", "Waiting list no. 2",
+                 "Pim Pending", "Not yet confirmed"):
         assert text in html, text
     assert html.index("Anna Jansen") < html.index("Cleo Chen") < html.index("Dirk de Vries") < html.index("Pim Pending")
     assert 'href="/manage/meetings/%d/participants"' % event.id in text_of(
@@ -236,6 +236,22 @@ def test_removing_an_accepted_invitee_frees_the_seat_too(organiser_client, full_
     assert person(event, "cleo@example.org").status == "registered"
 
 
+def test_the_list_removes_an_invitee_after_the_confirmation_page(organiser_client, full_event):
+    event, _ = full_event
+    ina = person(event, "ina@example.de")
+    ina.invited_at = ina.created_at
+    db.session.commit()
+    remove = f"/manage/meetings/{event.id}/invitees/{ina.id}/remove"
+    assert f'href="{remove}?back=participants"' in text_of(organiser_client.get(admin_url(event)))
+    assert "Remove Ina Invitee from the list?" in text_of(organiser_client.get(f"{remove}?back=participants"))
+    assert person(event, "ina@example.de").status == "accepted"
+    response = post_form(organiser_client, remove, {"confirm": "yes", "back": "participants"}, form_url=remove)
+    assert response.status_code == 303 and response.headers["Location"].endswith(admin_url(event))
+    assert person(event, "ina@example.de").status == "cancelled"
+    # The seat Ina held goes to the first person waiting.
+    assert person(event, "cleo@example.org").status == "registered"
+
+
 def test_erasing_removes_personal_data_and_keeps_the_counts(organiser_client, full_event):
     event, question = full_event
     anna = person(event, "anna@example.org")
@@ -291,11 +307,11 @@ def test_csv_export_opens_in_excel_with_one_column_per_question(organiser_client
     assert len(rows) == 1 + 6
     by_email = {row[1]: row for row in rows[1:]}
     anna = by_email["anna@example.org"]
-    assert anna[2] == "IHK Nord Westfalen" and anna[6] == "registered" and anna[-2] == "AI"
+    assert anna[2] == "IHK Nord Westfalen" and anna[6] == "Registered" and anna[-2] == "AI"
     bobs = by_email["bob@example.org"]
     assert bobs[0] == "'=HYPERLINK(\"http://evil.example\")"  # not a formula in the spreadsheet
     assert bobs[2] == "Müller & Söhne, Düsseldorf" and bobs[-1] == "Cobot; AGV"
-    assert by_email["dirk@example.nl"][6] == "waiting list" and by_email["dirk@example.nl"][7] == "2"
+    assert by_email["dirk@example.nl"][6] == "Waiting list" and by_email["dirk@example.nl"][7] == "2"
 
 
 def test_sign_in_sheet_lists_those_holding_a_seat(organiser_client, full_event):

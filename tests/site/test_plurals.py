@@ -27,7 +27,7 @@ SINGULAR_ONLY = {
     "Import finished. New contacts: %(created)d; updated: %(updated)d; lines skipped because of errors: "
     "%(skipped)d.",
     "Invitees (%(count)d)",
-    "Invitees added: %(added)d. Already on the list: %(already)d.",
+    "Added to the list: %(added)d. Already on the list: %(already)d.",
     "Line %(line)d cannot be read as CSV. Check the quotes on that line, or save the file again as “CSV UTF-8”.",
     "Lines with errors, which will be skipped: %(count)d",
     "New contacts: %(count)d",
