@@ -62,14 +62,23 @@ def test_organiser_plans_and_publishes_a_meeting_the_public_then_sees(page, brow
     # The whole Core Team is invited.
     page.get_by_role("link", name="Invitees (0)").click()
     page.get_by_label("Core Team (3 people)").check()
-    page.get_by_role("button", name="Invite").click()
-    expect(page.get_by_text("Invitees added: 3. Already on the list: 0.")).to_be_visible()
-    expect(page.get_by_role("cell", name="Clara Müller")).to_be_visible()
+    page.get_by_role("button", name="Add to the list").click()
+    expect(page.get_by_text("Added to the list: 3. Already on the list: 0.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Clara Müller").first).to_be_visible()
+    # On the list is not invited: nothing has been sent yet, and the page says so.
+    expect(page.locator(".badge-listed")).to_have_count(3)
+    expect(page.locator(".badge-listed").first).to_have_text("On the list, not yet invited")
 
     # Published.
     page.goto(meeting_page)
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("is published and scheduled.")).to_be_visible()
+
+    # The invitations go out from the invitees page itself.
+    page.get_by_role("link", name="Invitees (3)").click()
+    page.get_by_role("button", name="Send 3 invitations").click()
+    expect(page.locator(".badge-listed")).to_have_count(0)
+    expect(page.get_by_text("Invited, no answer yet")).to_have_count(3)
 
     # A visitor without a login finds it on the Events page and opens it.
     visitor_context = browser.new_context()
