@@ -35,7 +35,10 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("FEED_PAST_DAYS", "183", "how many days back the public calendar feeds reach"),
     ("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour", "registrations one client address may post"),
     ("REGISTRATION_LINK_RATE_LIMIT", "30 per minute", "requests for a new personal registration link one client address may make"),
+    ("MAIL_DELIVERY_INTERVAL", "60", "seconds between deliveries of what is due, by the web process (MAIL_SERVER set, no CELERY_BROKER_URL: from its start on) or by the Celery worker's schedule; `0`: only after commits and by `flask mail send`"),
+    ("MAIL_CLAIM_TIMEOUT", "600", "seconds after which messages a delivery run took and stopped renewing (it died) go back to the queue, for the next run to send"),
     ("CELERY_BROKER_URL", "(empty: delivery runs in the web process)", "Redis URL of the task queue for background mail workers"),
+    ("CELERY_QUEUE", "meetings-mail", "name of the queue the web app and its mail workers share on the broker"),
     ("RATELIMIT_STORAGE_URI", "memory://", "Flask-Limiter storage; `redis://...` when several workers run"),
     ("DEFAULT_TIMEZONE", "Europe/Amsterdam", "time zone proposed for new venues and meetings"),
 ]
@@ -112,6 +115,19 @@ def _development_base_url(host: str | None, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not value >= minimum or value == float("inf"):
+        raise ConfigError(f"{name} must be at least {minimum:g} seconds (given: {raw})")
+    return value
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary from ``environ`` (default: os.environ)."""
     env = dict(os.environ if environ is None else environ)
@@ -150,7 +166,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "FEED_PAST_DAYS": int(env.get("FEED_PAST_DAYS") or 183),
         "REGISTRATION_RATE_LIMIT": env.get("REGISTRATION_RATE_LIMIT") or "10 per minute;60 per hour",
         "REGISTRATION_LINK_RATE_LIMIT": env.get("REGISTRATION_LINK_RATE_LIMIT") or "30 per minute",
+        "MAIL_DELIVERY_INTERVAL": _seconds(env, "MAIL_DELIVERY_INTERVAL", 60.0, minimum=0.0),
+        "MAIL_CLAIM_TIMEOUT": _seconds(env, "MAIL_CLAIM_TIMEOUT", 600.0, minimum=1.0),
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
+        "CELERY_QUEUE": env.get("CELERY_QUEUE") or "meetings-mail",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         # Said outright: the limiter is one object, and it keeps what the last app it served set.
         "RATELIMIT_ENABLED": True,
@@ -175,9 +194,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
 
 
 def testing_config(instance_path: Path, database_url: str, **overrides: Any) -> dict[str, Any]:
-    """Settings for the test suite: a given database, no mail server, CSRF on."""
+    """Settings for the test suite: a given database, no mail server, CSRF on, no delivery timer
+    (a test starts delivery itself)."""
     env = {"SECRET_KEY": "test-secret-key", "DATABASE_URL": database_url,
            "BASE_URL": "http://meetings.test", "MAIL_DEFAULT_SENDER": "cluster@meetings.test"}
     cfg = load_config(instance_path, env)
-    cfg.update({"TESTING": True}, **overrides)
+    cfg.update({"TESTING": True, "MAIL_DELIVERY_INTERVAL": 0.0}, **overrides)
     return cfg

@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     register_feed_revalidation(app)
+    register_mail_delivery(app)
     register_proxy(app)
     return app
 
@@ -126,6 +127,13 @@ def register_feed_revalidation(app: Flask) -> None:
     from meetings.calendar.views import init_feed_revalidation
 
     init_feed_revalidation(app)
+
+
+def register_mail_delivery(app: Flask) -> None:
+    """Last, once the app is complete: in a process that serves it, deliver what is due now and on a timer."""
+    from meetings.mail.delivery import start_serving
+
+    start_serving(app)
 
 
 def register_proxy(app: Flask) -> None:

@@ -30,7 +30,8 @@ def send_command(include_not_due: bool, batch_size: int) -> None:
     Uses MAIL_SERVER, MAIL_PORT and the other MAIL_* settings. Messages the server
     refuses for now wait for their next attempt; a permanently refused recipient
     fails that message alone. Exits with status 1 when no mail server is configured
-    or it could not be reached.
+    or it could not be reached. Messages an interrupted run left claimed for longer
+    than MAIL_CLAIM_TIMEOUT go back to the queue first and are sent too.
     """
     try:
         report = deliver_due(batch_size=batch_size, include_not_due=include_not_due)
@@ -41,6 +42,9 @@ def send_command(include_not_due: bool, batch_size: int) -> None:
         raise SystemExit(1)
     click.echo(f"Sent {report.sent}, to retry later {report.retrying}, failed {report.failed} "
                f"(over {report.connections} connection(s) to {_server()}).")
+    if report.requeued:
+        click.echo(f"{report.requeued} message(s) left claimed by an interrupted run were queued again "
+                   "(and sent with this run, when due).")
     for message_id, error in sorted(report.errors.items()):
         click.echo(f"  message {message_id}: {error}")
     if report.connection_error:

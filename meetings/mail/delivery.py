@@ -2,16 +2,22 @@
 
 Every claim is atomic (two workers never take the same message), a sent message
 is never taken again, and any failure leaves the message in the outbox with its
-error and its next attempt. A batch interrupted by a crash is left for a person
-to retry, never re-sent automatically.
+error and its next attempt. Each outcome is committed as soon as the server has
+answered, before the next message goes: a run that dies (``kill -9``, a lost
+machine) leaves in doubt only the one message whose SMTP transaction was under
+way. Its claim, and those of the messages it had not reached, are renewed while
+the run lives; once older than MAIL_CLAIM_TIMEOUT they go back to the queue and
+the next run sends them. So nothing is lost, and a message arrives twice only
+when the run died between the server's "250" and the commit (calendar clients
+take a repeated REQUEST with the same UID and SEQUENCE as the same entry).
 """
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import smtplib
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,14 +40,19 @@ log = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_TIMEOUT = 30.0
-# A claim older than this was left by a worker that died (a batch takes seconds, or
-# minutes against a slow server): its messages may or may not have left.
-DEFAULT_CLAIM_TIMEOUT = timedelta(hours=1)
-DEFAULT_COMMIT_INTERVAL = 0.25
-# What recording an outcome writes: every outcome sets all of them (one executemany).
-_OUTCOME_COLUMNS = ("status", "attempts", "last_error", "next_attempt_at", "sent_at", "claimed_at")
-INTERRUPTED = ("Delivery was interrupted while this message was being sent: it may have arrived. "
-               "Retry it if the recipient did not get it.")
+# Seconds after which a claim that was not renewed is taken for abandoned (its run died).
+DEFAULT_CLAIM_TIMEOUT = 600.0
+# A live run renews its claims this many times within one timeout.
+RENEWALS_PER_TIMEOUT = 3
+INTERRUPTED = ("A delivery run stopped before this message's outcome was recorded; "
+               "it was queued again and goes with the next run.")
+_table = OutboxMessage.__table__
+# One outcome, written alone and committed at once: the few columns delivery changes.
+# A message recorded as sent stays sent, whoever else touched it.
+_RECORD = (_table.update().where(_table.c.id == bindparam("b_id"), _table.c.status != SENT)
+           .values(status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+                   last_error=bindparam("b_last_error"), next_attempt_at=bindparam("b_next_attempt_at"),
+                   sent_at=bindparam("b_sent_at"), claimed_at=None))
 
 # Columns the sender needs; loaded as plain rows so commits between sends cost no reloads.
 _CONTENT = (OutboxMessage.id, OutboxMessage.to_email, OutboxMessage.to_name, OutboxMessage.reply_to,
@@ -63,6 +74,8 @@ class DeliveryReport:
     failed: int = 0
     connections: int = 0
     connection_error: str | None = None
+    # Messages of a run that died, given back to the queue by this one (then sent by it).
+    requeued: int = 0
     errors: dict[int, str] = field(default_factory=dict)
     postponed: list[int] = field(default_factory=list)
 
@@ -101,24 +114,30 @@ def connect() -> Connection:
                           float(current_app.config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT))
 
 
+def claim_timeout() -> timedelta:
+    """MAIL_CLAIM_TIMEOUT: how old an unrenewed claim must be to count as abandoned."""
+    return timedelta(seconds=float(current_app.config.get("MAIL_CLAIM_TIMEOUT") or DEFAULT_CLAIM_TIMEOUT))
+
+
 def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_not_due: bool = False,
                 limit: int | None = None, stop: threading.Event | None = None) -> DeliveryReport:
-    """Send every due message, ``batch_size`` per SMTP connection, and record each outcome.
+    """Send every due message, ``batch_size`` per SMTP connection, and record each outcome as it comes.
 
+    First gives back to the queue what a dead run left claimed (:func:`release_stale_claims`).
     ``ids`` restricts the run to those messages; ``include_not_due`` also takes
     queued messages whose next retry lies in the future (each at most once per run).
     A connection failure postpones the batch it hit and ends the run; so does
     ``stop`` being set (checked between batches). Raises
     :class:`NoMailServer` when MAIL_SERVER is not set (nothing is touched then).
 
-    While one batch travels over SMTP (in a thread of its own, which only talks
-    SMTP), this thread claims and writes the next one; outcomes are recorded here.
+    While one batch travels over SMTP (in a thread of its own, which talks SMTP and
+    commits each outcome before the next message), this thread claims and writes
+    the next one, and renews the claims of both.
     """
     if not current_app.config.get("MAIL_SERVER"):
         raise NoMailServer("MAIL_SERVER is not configured: messages stay in the outbox")
     app = current_app._get_current_object()
-    report = DeliveryReport()
-    release_stale_claims()
+    report = DeliveryReport(requeued=release_stale_claims())
     claimed_count = 0
     sending: _Batch | None = None
     try:
@@ -129,8 +148,13 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
                 batch = _next_batch(size, report, ids=ids, include_not_due=include_not_due)
                 claimed_count += len(batch.items) if batch else 0
             if sending is not None:
-                sending.finish()
-                sending = None
+                done, sending = sending, None
+                try:
+                    done.finish(ahead=batch)
+                except BaseException:
+                    if batch is not None:
+                        batch.release()
+                    raise
             if batch is not None and report.connection_error:
                 batch.release()  # claimed while the server went away: untouched, for the next run
                 batch = None
@@ -145,18 +169,26 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
 
 def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None,
                 include_not_due: bool) -> "_Batch | None":
-    """Claim up to ``size`` messages, write their content and their bytes, and commit, all in one
-    transaction; None when nothing is due."""
+    """Claim up to ``size`` messages (committed at once), then write their content and read it
+    (a second short transaction); None when nothing is due.
+
+    The claim is committed first so that, on SQLite, no write lock is held while the
+    content is written: the sending thread commits an outcome after every message.
+    """
     # Sent and failed messages leave the queue; only those postponed in this run could come back.
     claimed = claim(size, ids=ids, include_not_due=include_not_due,
-                    exclude=set(report.postponed) if include_not_due else None, commit=False)
+                    exclude=set(report.postponed) if include_not_due else None)
     if not claimed:
-        db.session.commit()
         return None
-    claimed = _prepared(claimed, report)
-    rows = db.session.execute(select(*_CONTENT).where(among(OutboxMessage.id, claimed))
-                              .order_by(OutboxMessage.id)).all()
-    db.session.commit()
+    try:
+        claimed = _prepared(claimed, report)
+        rows = db.session.execute(select(*_CONTENT).where(among(OutboxMessage.id, claimed))
+                                  .order_by(OutboxMessage.id)).all()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        _release(claimed)
+        raise
     sender = current_app.config.get("MAIL_DEFAULT_SENDER")
     items: list[tuple[Any, OutboxMail | Exception]] = []
     for row in rows:
@@ -225,80 +257,95 @@ def claim(batch_size: int, *, ids: list[int] | None = None, include_not_due: boo
 
 
 def release_stale_claims() -> int:
-    """Fail the messages a worker claimed long ago and never finished; returns how many.
+    """Put back in the queue, due now, the messages whose claim is older than MAIL_CLAIM_TIMEOUT;
+    returns how many (and commits).
 
-    The worker died somewhere in its batch, so each message may have been sent or
-    not. They are not sent again automatically (a retry must never send a message
-    twice); a person sees the reason and retries those that did not arrive.
+    A live run renews its claims well within the timeout, so such a claim was left
+    by a run that died. Each outcome is committed as soon as the server answers,
+    so these messages were not sent, or (one per connection that was open) sent in
+    the instant before the crash: sending them again loses nothing and repeats
+    at most that one.
     """
-    timeout = current_app.config.get("MAIL_CLAIM_TIMEOUT") or DEFAULT_CLAIM_TIMEOUT
     now = utcnow()
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == SENDING,
-               or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - timeout))
-        .values(status=FAILED, next_attempt_at=None, claimed_at=None, last_error=INTERRUPTED)
+               or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - claim_timeout()))
+        .values(status=QUEUED, next_attempt_at=now, claimed_at=None, last_error=INTERRUPTED)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount or 0
+    count = result.rowcount or 0
+    if count:
+        log.warning("%d message(s) left claimed by an interrupted delivery run were queued again", count)
+    return count
+
+
+def renew_claims(ids: list[int]) -> None:
+    """Mark the claims of ``ids`` that are still being sent as fresh (and commit): this run lives."""
+    if ids:
+        db.session.execute(update(OutboxMessage)
+                           .where(among(OutboxMessage.id, ids), OutboxMessage.status == SENDING)
+                           .values(claimed_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.commit()
+
+
+def _release(ids: list[int]) -> None:
+    """Give claimed messages back untouched (they were never tried), and commit."""
+    if ids:
+        db.session.execute(_table.update().where(among(_table.c.id, ids), _table.c.status == SENDING)
+                           .values(status=QUEUED, claimed_at=None))
+        db.session.commit()
 
 
 class _Outcomes:
-    """What happened to each message of a batch, written in short transactions.
+    """Writes the outcome of each message of a batch as it comes: one UPDATE of one row and a
+    commit, before the next message is sent, so a crash can leave in doubt only the message
+    under way. Used by the sending thread, on a database connection of its own."""
 
-    Outcomes are kept in memory and written at most every MAIL_COMMIT_INTERVAL
-    seconds and at the end of the batch: a commit per message would cost more than
-    sending it, and the write lock (SQLite) is never held while talking SMTP.
-    """
-
-    def __init__(self, report: DeliveryReport):
-        config = current_app.config
-        self.report = report
-        self.interval = float(config.get("MAIL_COMMIT_INTERVAL", DEFAULT_COMMIT_INTERVAL))
-        self.max_attempts = int(config.get("MAIL_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
-        self.pending: list[tuple[int, dict]] = []
-        self.written_at = time.monotonic()
+    def __init__(self):
+        self.max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self.connection = db.engine.connect()
+        # What happened to which message (committed), for the run's report.
+        self.results: list[tuple[str, int, str | None]] = []
+        self._pending: list[tuple[str, int, str | None]] = []
 
     def sent(self, row) -> None:
-        self._add(row.id, status=SENT, attempts=row.attempts + 1, last_error=None, next_attempt_at=None,
-                  sent_at=utcnow())
-        self.report.sent += 1
+        self._add(row, None, status=SENT, next_attempt_at=None, sent_at=utcnow())
+        self.commit()
 
-    def postpone(self, row, error: str) -> None:
+    def postpone(self, row, error: str, *, commit: bool = True) -> None:
         """A passing problem: try again after the backoff, or give up after MAIL_MAX_ATTEMPTS."""
         attempts = row.attempts + 1
         if attempts >= self.max_attempts:
-            self.fail(row, error)
-            return
-        self._add(row.id, status=QUEUED, attempts=attempts, last_error=error,
-                  next_attempt_at=utcnow() + backoff(attempts), sent_at=None)
-        self.report.retrying += 1
-        self.report.postponed.append(row.id)
-        self.report.errors[row.id] = error
+            self._add(row, error, status=FAILED, next_attempt_at=None, sent_at=None)
+        else:
+            self._add(row, error, status=QUEUED, next_attempt_at=utcnow() + backoff(attempts), sent_at=None)
+        if commit:
+            self.commit()
 
     def fail(self, row, error: str) -> None:
         """Final until a person retries it."""
-        self._add(row.id, status=FAILED, attempts=row.attempts + 1, last_error=error, next_attempt_at=None,
-                  sent_at=None)
-        self.report.failed += 1
-        self.report.errors[row.id] = error
+        self._add(row, error, status=FAILED, next_attempt_at=None, sent_at=None)
+        self.commit()
 
-    def _add(self, message_id: int, **values) -> None:
-        self.pending.append((message_id, values))
-        if time.monotonic() - self.written_at >= self.interval:
-            self.write()
+    def postpone_all(self, rows, error: str) -> None:
+        """Postpone messages that were not tried (their connection failed), in one transaction."""
+        for row in rows:
+            self.postpone(row, error, commit=False)
+        self.commit()
 
-    def write(self) -> None:
-        if self.pending:
-            table = OutboxMessage.__table__
-            statement = (table.update().where(table.c.id == bindparam("b_id"))
-                         .values({name: bindparam(f"b_{name}") for name in _OUTCOME_COLUMNS}))
-            db.session.execute(statement, [
-                {"b_id": message_id, "b_claimed_at": None, **{f"b_{name}": value for name, value in values.items()}}
-                for message_id, values in self.pending])
-            db.session.commit()
-            self.pending.clear()
-        self.written_at = time.monotonic()
+    def _add(self, row, error: str | None, **values) -> None:
+        self.connection.execute(_RECORD, {"b_id": row.id, "b_attempts": row.attempts + 1, "b_last_error": error,
+                                          **{f"b_{name}": value for name, value in values.items()}})
+        self._pending.append((values["status"], row.id, error))
+
+    def commit(self) -> None:
+        self.connection.commit()
+        self.results.extend(self._pending)
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def _describe(exc: BaseException) -> str:
@@ -344,15 +391,19 @@ def _send(connection: Connection, mail: OutboxMail) -> None:
 
 
 class _Batch:
-    """Claimed messages, written and committed, sent over one SMTP connection by a thread
-    that does nothing else: it collects each outcome, :meth:`finish` records them."""
+    """Claimed messages, written and committed, sent over one SMTP connection by a thread that
+    commits each outcome before it sends the next message; :meth:`finish` waits for it."""
 
     def __init__(self, items: list[tuple[Any, OutboxMail | Exception]], report: DeliveryReport):
         self.items = items
+        self.ids = [row.id for row, _ in items]
         self.report = report
-        self.results: list[tuple[str, Any, str | None]] = []
+        self.results: list[tuple[str, int, str | None]] = []
         self.connection_error: str | None = None
         self.connected = False
+        self.error: BaseException | None = None
+        # The message between "handed to the server" and "outcome committed".
+        self.in_flight: int | None = None
         self.thread: threading.Thread | None = None
 
     def start(self, app: Flask) -> "_Batch":
@@ -362,29 +413,37 @@ class _Batch:
 
     def _run(self, app: Flask) -> None:
         with app.app_context():
+            outcomes = None
             try:
-                self._send()
-            except BaseException as exc:  # noqa: BLE001 - whatever was not sent waits for the next run
-                self._postpone_rest(_describe(exc))
-                log.exception("Mail delivery stopped")
+                outcomes = _Outcomes()
+                self._send(outcomes)
+            except BaseException as exc:  # noqa: BLE001 - raised again by finish(), in the run's thread
+                # The database failed (or the process is stopping): the untried messages are
+                # given back by finish(); the one on the wire, if any, waits for its claim to run out.
+                self.error = exc
+            finally:
+                if outcomes is not None:
+                    self.results = outcomes.results
+                    outcomes.close()
 
-    def _postpone_rest(self, error: str) -> None:
-        done = {id(row) for _, row, _ in self.results}
-        self.results.extend(("postpone", row, error) for row, _ in self.items if id(row) not in done)
+    def _postpone_rest(self, outcomes: _Outcomes, error: str) -> None:
+        done = {message_id for _, message_id, _ in outcomes.results}
+        outcomes.postpone_all([row for row, _ in self.items if row.id not in done], error)
 
-    def _send(self) -> None:
+    def _send(self, outcomes: _Outcomes) -> None:
         connection = connect()
         try:
             connection.__enter__()
         except (OSError, smtplib.SMTPException) as exc:
             self.connection_error = _describe(exc)
-            self._postpone_rest(self.connection_error)
+            self._postpone_rest(outcomes, self.connection_error)
             log.warning("Mail server unreachable, %d message(s) postponed: %s", len(self.items),
                         self.connection_error)
             return
         self.connected = True
         try:
             for row, mail in self.items:
+                self.in_flight = row.id
                 try:
                     if isinstance(mail, Exception):
                         raise mail
@@ -393,59 +452,79 @@ class _Batch:
                     error = _describe(exc)
                     if _breaks_connection(exc):
                         self.connection_error = error
-                        self._postpone_rest(error)
                         log.warning("Mail connection lost, %d message(s) postponed: %s",
-                                    len(self.items) - len(self.results), error)
+                                    len(self.items) - len(outcomes.results), error)
+                        self._postpone_rest(outcomes, error)
                         return
                     if _is_permanent(exc):
-                        self.results.append(("fail", row, error))
+                        outcomes.fail(row, error)
                     elif isinstance(exc, smtplib.SMTPException):
-                        self.results.append(("postpone", row, error))
+                        outcomes.postpone(row, error)
                     else:
                         # A bug, not a mail problem: keep the message for a person to look at.
                         log.error("Could not send message %s", row.id, exc_info=exc)
-                        self.results.append(("fail", row, error))
+                        outcomes.fail(row, error)
                 else:
-                    self.results.append(("sent", row, None))
+                    outcomes.sent(row)
+                self.in_flight = None
         finally:
             try:
                 connection.__exit__(None, None, None)
             except (OSError, smtplib.SMTPException):
                 pass  # the messages are recorded; a failing QUIT changes nothing
 
-    def finish(self) -> None:
-        """Wait for the thread, then record every outcome (in this thread's session)."""
+    def finish(self, ahead: "_Batch | None" = None) -> None:
+        """Wait for the thread, renewing the claims of this batch and of ``ahead`` (claimed
+        meanwhile) while it sends, then add its outcomes to the report. Raises what stopped
+        the thread, if anything did."""
         if self.thread is not None:
-            self.thread.join()
-        outcomes = _Outcomes(self.report)
-        try:
-            for kind, row, error in self.results:
-                if kind == "sent":
-                    outcomes.sent(row)
-                else:
-                    getattr(outcomes, kind)(row, error)
-        finally:
-            outcomes.write()
-        self.report.connections += self.connected
+            every = claim_timeout().total_seconds() / RENEWALS_PER_TIMEOUT
+            self.thread.join(every)
+            while self.thread.is_alive():
+                renew_claims(self.ids + (ahead.ids if ahead else []))
+                self.thread.join(every)
+        report = self.report
+        for status, message_id, error in self.results:
+            if status == SENT:
+                report.sent += 1
+                continue
+            report.errors[message_id] = error
+            if status == FAILED:
+                report.failed += 1
+            else:
+                report.retrying += 1
+                report.postponed.append(message_id)
+        report.connections += self.connected
         if self.connection_error:
-            self.report.connection_error = self.connection_error
+            report.connection_error = self.connection_error
+        if self.error is not None:
+            recorded = {message_id for _, message_id, _ in self.results}
+            try:
+                _release([i for i in self.ids if i not in recorded and i != self.in_flight])
+            except Exception:  # noqa: BLE001 - then their claims run out and the next run takes them
+                db.session.rollback()
+                log.exception("Could not give back the untried messages of a stopped batch")
+            raise self.error
 
     def release(self) -> None:
         """Give the claimed messages back untouched: they were never tried."""
-        table = OutboxMessage.__table__
-        db.session.execute(table.update().where(among(table.c.id, [row.id for row, _ in self.items]),
-                                                table.c.status == SENDING)
-                           .values(status=QUEUED, claimed_at=None))
-        db.session.commit()
+        _release(self.ids)
 
 
 # --- in-process background delivery -----------------------------------------------
 
-class BackgroundDelivery:
-    """One delivery thread per app and process, started after commits that queued mail.
+DEFAULT_DELIVERY_INTERVAL = 60.0
 
-    While retries wait, the thread sleeps until the earliest is due, then delivers
-    again; it ends when nothing waits. Kicks during a run make it run once more.
+
+class BackgroundDelivery:
+    """One delivery thread per app and process.
+
+    It is kicked after commits that queued mail (and by a person's retry), and in a
+    process that serves the app it also runs from the start and then every
+    MAIL_DELIVERY_INTERVAL seconds (:func:`start_serving`): that is what sends what
+    other processes queued and what a dead run left claimed. Without that timer
+    the thread sleeps while retries wait, until the earliest is due, and ends when
+    nothing waits. Kicks during a run make it run once more.
     """
 
     # The longest sleep before looking again, so messages queued by other processes are seen.
@@ -453,6 +532,11 @@ class BackgroundDelivery:
 
     def __init__(self, app: Flask):
         self.app = app
+        # Seconds between runs while the app is served (None: only kicks and retries).
+        self.interval: float | None = None
+        self._reset()
+
+    def _reset(self) -> None:
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
         self._wanted = False
@@ -471,6 +555,18 @@ class BackgroundDelivery:
                 self._thread.start()
             self._cv.notify_all()
 
+    def run_every(self, seconds: float) -> None:
+        """Deliver now, then every ``seconds`` (and after kicks) until stopped."""
+        with self._cv:
+            self.interval = seconds
+        self.kick()
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread is alive."""
+        with self._cv:
+            return self._thread is not None and self._thread.is_alive()
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no run is going on or asked for; True if that happened within ``timeout``."""
         with self._cv:
@@ -485,6 +581,13 @@ class BackgroundDelivery:
             self._cv.notify_all()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+
+    def _after_fork(self) -> None:
+        # A forked process has no thread of its parent's, and maybe a lock held at the fork.
+        served = self.interval is not None and not self._stopped
+        self._reset()
+        if served:
+            self.kick()
 
     def _run(self) -> None:
         while True:
@@ -501,12 +604,13 @@ class BackgroundDelivery:
                 self._cv.notify_all()
                 if self._wanted and not self._stopped:
                     continue
-                if next_due is None or self._stopped:
+                if self._stopped or (next_due is None and not self.interval):
                     self._thread = None
                     return
-                wait = (next_due - utcnow()).total_seconds()
-                self._cv.wait_for(lambda: self._wanted or self._stopped,
-                                  timeout=min(max(wait, 1.0), self.MAX_SLEEP))
+                wait = self.interval or self.MAX_SLEEP
+                if next_due is not None:
+                    wait = min(max((next_due - utcnow()).total_seconds(), 1.0), wait)
+                self._cv.wait_for(lambda: self._wanted or self._stopped, timeout=wait)
 
     def _deliver_once(self) -> datetime | None:
         from meetings.mail.outbox import next_attempt
@@ -535,6 +639,42 @@ def background_delivery(app: Flask) -> BackgroundDelivery:
             state["background"] = BackgroundDelivery(app)
             _running.add(state["background"])
         return state["background"]
+
+
+def start_serving(app: Flask) -> bool:
+    """Start the app's delivery thread, now and every MAIL_DELIVERY_INTERVAL seconds, when this
+    process serves the app and delivers in-process; returns whether it started.
+
+    The one place that decides it. All of these must hold: MAIL_SERVER is set and
+    CELERY_BROKER_URL is not (else the worker's schedule does this, or there is no
+    server); MAIL_DELIVERY_INTERVAL is above 0 (the test settings make it 0, so tests
+    start delivery themselves); and the app was made to serve requests, by a WSGI
+    server (gunicorn loads ``wsgi:app``) or ``flask run``, not for another ``flask``
+    command (``mail send``, ``db upgrade``...), which gets no thread of its own.
+    """
+    from meetings.mail.outbox import delivery_mode
+
+    interval = float(app.config.get("MAIL_DELIVERY_INTERVAL", DEFAULT_DELIVERY_INTERVAL) or 0)
+    if delivery_mode(app) != "thread" or interval <= 0 or not _serving():
+        return False
+    background_delivery(app).run_every(interval)
+    return True
+
+
+def _serving() -> bool:
+    import click
+
+    # ``flask <command>`` makes the app inside click's context; a WSGI server makes it outside any.
+    context = click.get_current_context(silent=True)
+    return context is None or (context.command is not None and context.command.name == "run")
+
+
+def _after_fork_in_child() -> None:
+    for delivery in list(_running):
+        delivery._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

@@ -12,7 +12,13 @@ else ``MAIL_SERVER`` set: a background thread in this process delivers;
 else nothing happens and the messages wait in the outbox, readable in the app.
 A rollback discards the pending trigger together with the rows.
 ``MAIL_DELIVER_AFTER_COMMIT = False`` turns the trigger off: then only
-``flask mail send`` (e.g. from cron) or the worker's schedule deliver.
+``flask mail send`` (e.g. from cron) or a timer deliver.
+
+The timer, every MAIL_DELIVERY_INTERVAL seconds, sends what is due without a
+commit to start it (retries, mail queued elsewhere, what a killed run left
+claimed): the Celery worker's schedule, or in the in-process mode the delivery
+thread of each process serving the app, from the app's start on
+(:func:`meetings.mail.delivery.start_serving` says exactly when).
 """
 from __future__ import annotations
 

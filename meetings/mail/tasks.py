@@ -1,8 +1,9 @@
 """Delivery by a Celery worker on Redis, for when the web processes should only enqueue.
 
 Set ``CELERY_BROKER_URL`` (e.g. ``redis://127.0.0.1:6379/0``) for the web app and
-the worker, then start the worker with its schedule (``-B``), which also retries
-postponed messages every minute::
+the worker, then start the worker with its schedule (``-B``), which delivers what
+is due every MAIL_DELIVERY_INTERVAL seconds (retries, and messages a killed worker
+left claimed once MAIL_CLAIM_TIMEOUT has passed)::
 
     .venv/bin/celery -A meetings.mail.tasks worker -B --loglevel INFO
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 TASK_NAME = "meetings.mail.deliver"
 DEFAULT_QUEUE = "meetings-mail"
-RETRY_SCHEDULE_SECONDS = 60.0
+DEFAULT_SCHEDULE_SECONDS = 60.0
 
 
 def make_celery(flask_app: Flask) -> "Celery":
@@ -33,6 +34,7 @@ def make_celery(flask_app: Flask) -> "Celery":
     from celery import Celery
 
     config = flask_app.config
+    every = float(config.get("MAIL_DELIVERY_INTERVAL", DEFAULT_SCHEDULE_SECONDS) or 0)
     celery = Celery("meetings", set_as_current=False)
     celery.conf.update(
         broker_url=config["CELERY_BROKER_URL"],
@@ -43,7 +45,7 @@ def make_celery(flask_app: Flask) -> "Celery":
         broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
         task_acks_late=True,
         worker_prefetch_multiplier=1,
-        beat_schedule={"deliver-due-mail": {"task": TASK_NAME, "schedule": RETRY_SCHEDULE_SECONDS}},
+        beat_schedule={"deliver-due-mail": {"task": TASK_NAME, "schedule": every}} if every > 0 else {},
         timezone="UTC",
     )
 

@@ -1,6 +1,9 @@
 """Fixtures for the outbox tests: a loopback SMTP server and an app that delivers to it."""
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from meetings.extensions import mail
@@ -47,3 +50,32 @@ def manual_app(app, smtp_server, stop_background):
     """The app with the recording SMTP server and no delivery after commits: tests call deliver_due."""
     use_mail_server(app, smtp_server.port, MAIL_DELIVER_AFTER_COMMIT=False)
     return app
+
+
+# --- Celery on Redis ---------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL, reason="Celery tests need Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
+
+
+@pytest.fixture
+def celery_queue():
+    """A queue name of this test alone, removed afterwards, so parallel runs never share tasks."""
+    import redis
+
+    name = f"meetings-mail-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(name)
+    client.close()
+
+
+def queued_tasks(name: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return client.llen(name)
+    finally:
+        client.close()

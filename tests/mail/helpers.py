@@ -1,6 +1,7 @@
 """Building blocks for the outbox tests: a calendar, a message with defaults, fresh reads."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar, Event, vCalAddress
@@ -52,3 +53,13 @@ def fresh(message_id: int) -> OutboxMessage:
 def all_messages() -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05) -> None:
+    """Poll ``predicate`` until it is true; AssertionError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError("timed out")

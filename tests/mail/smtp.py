@@ -4,6 +4,7 @@ Importable by any test that needs to see mail as a server sees it.
 """
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -35,10 +36,14 @@ class Received:
 
 @dataclass
 class Recorder:
-    """aiosmtpd handler: keeps every message, refuses the addresses in ``refuse`` with their reply."""
+    """aiosmtpd handler: keeps every message, refuses the addresses in ``refuse`` with their reply.
+
+    ``delay`` (seconds) slows the acceptance of each message, as a busy server would.
+    """
 
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -49,6 +54,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content, session.peer))

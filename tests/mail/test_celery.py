@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,44 +12,10 @@ import pytest
 from meetings.extensions import db
 from meetings.mail import tasks
 from meetings.mail.models import QUEUED, SENT
-from tests.mail.conftest import use_mail_server
-from tests.mail.helpers import fresh, queue
+from tests.mail.conftest import REDIS_URL, needs_redis, queued_tasks, use_mail_server
+from tests.mail.helpers import fresh, queue, wait_until
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
-needs_redis = pytest.mark.skipif(
-    not REDIS_URL, reason="Celery tests need Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
-
-
-@pytest.fixture
-def celery_queue():
-    """A queue name of this test alone, removed afterwards, so parallel runs never share tasks."""
-    import redis
-
-    name = f"meetings-mail-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    client.delete(name)
-    client.close()
-
-
-def queued_tasks(name: str) -> int:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        return client.llen(name)
-    finally:
-        client.close()
-
-
-def wait_until(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_importing_the_tasks_module_builds_nothing():

@@ -10,7 +10,8 @@ import pytest
 
 from meetings.core.types import utcnow
 from meetings.extensions import db
-from meetings.mail.delivery import BACKOFF_MINUTES, NoMailServer, backoff, claim, deliver_due, background_delivery
+from meetings.mail.delivery import (BACKOFF_MINUTES, NoMailServer, background_delivery, backoff, claim, deliver_due,
+                                    release_stale_claims)
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from meetings.mail.outbox import retry_now
 from tests.mail.conftest import use_mail_server
@@ -345,25 +346,100 @@ def test_parallel_workers_send_each_message_once(manual_app, smtp_server):
     assert sorted(r.rcpt_tos[0] for r in smtp_server.messages) == sorted(f"p{n}@example.org" for n in range(60))
 
 
-def test_abandoned_claim_is_left_for_a_person(manual_app, smtp_server):
+def test_abandoned_claim_goes_back_to_the_queue_and_is_sent_by_the_next_run(manual_app, smtp_server):
+    manual_app.config["MAIL_CLAIM_TIMEOUT"] = 30
     message = queue()
     db.session.commit()
-    assert claim(10) == [message.id]  # a worker took it, then died
-    assert deliver_due(include_not_due=True).attempted == 0
+    assert claim(10) == [message.id]  # a run took it, then died
     row = fresh(message.id)
-    row.claimed_at = utcnow() - timedelta(hours=2)
+    row.claimed_at = utcnow() - timedelta(seconds=25)
     db.session.commit()
-    # It may have left before the crash: never sent again automatically...
-    assert deliver_due(include_not_due=True).attempted == 0
+    # Younger than MAIL_CLAIM_TIMEOUT: its run may be alive and sending it; left alone.
+    report = deliver_due(include_not_due=True)
+    assert (report.requeued, report.attempted) == (0, 0)
+    assert fresh(message.id).status == SENDING
     row = fresh(message.id)
-    assert row.status == FAILED and "may have arrived" in row.last_error
-    assert smtp_server.messages == []
-    # ...but a person can send it, and it leaves at once.
-    assert retry_now(row)
+    row.claimed_at = utcnow() - timedelta(seconds=31)
     db.session.commit()
-    assert background_delivery(manual_app).wait_idle()
-    assert len(smtp_server.recorder.wait_for(1)) == 1
-    assert fresh(message.id).status == SENT
+    # Older: back in the queue, due at once, and sent by this very run (not only with --all).
+    report = deliver_due()
+    assert (report.requeued, report.sent) == (1, 1)
+    (received,) = smtp_server.recorder.wait_for(1)
+    assert received.message["Message-ID"] == message.message_id
+    row = fresh(message.id)
+    assert (row.status, row.claimed_at, row.last_error, row.attempts) == (SENT, None, None, 1)
+    assert deliver_due(include_not_due=True).attempted == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_released_claim_says_why_until_it_is_sent(manual_app, smtp_server):
+    message = queue()
+    db.session.commit()
+    claim(10)
+    row = fresh(message.id)
+    row.claimed_at = None  # a claim without its time counts as abandoned too
+    db.session.commit()
+    assert release_stale_claims() == 1
+    row = fresh(message.id)
+    assert row.status == QUEUED and row.next_attempt_at <= utcnow() and row.claimed_at is None
+    assert "queued again" in row.last_error
+
+
+def test_a_live_run_renews_its_claims(manual_app, smtp_server):
+    # Batches that take longer than MAIL_CLAIM_TIMEOUT, and a second worker looking for
+    # abandoned claims all along: nothing of the live run is taken for abandoned.
+    manual_app.config["MAIL_CLAIM_TIMEOUT"] = 1
+    smtp_server.recorder.delay = 0.06
+    addresses = [f"p{n}@example.org" for n in range(40)]
+    for address in addresses:
+        queue(to_email=address)
+    db.session.commit()
+    done = threading.Event()
+    requeued = []
+
+    def other_worker():
+        with manual_app.app_context():
+            while not done.is_set():
+                requeued.append(release_stale_claims())
+                done.wait(0.1)
+
+    other = threading.Thread(target=other_worker)
+    other.start()
+    try:
+        report = deliver_due(batch_size=20)
+    finally:
+        done.set()
+        other.join(10)
+    assert report.sent == 40 and report.requeued == 0
+    assert sum(requeued) == 0 and len(requeued) > 10
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.messages) == sorted(addresses)
+
+
+def test_each_outcome_is_committed_before_the_next_message_goes(manual_app, smtp_server):
+    # What another connection sees each time the server receives a message: every message it
+    # accepted before is already recorded as sent, this one is claimed, the rest not sent.
+    seen = []
+    recorder = smtp_server.recorder
+    original = recorder.handle_DATA
+
+    async def handle_DATA(server, session, envelope):
+        with manual_app.app_context():
+            states = dict(db.session.execute(db.select(OutboxMessage.to_email, OutboxMessage.status)).all())
+            db.session.remove()
+        with recorder.lock:
+            accepted = {m.rcpt_tos[0] for m in recorder.messages}
+        seen.append((envelope.rcpt_tos[0], accepted, states))
+        return await original(server, session, envelope)
+
+    recorder.handle_DATA = handle_DATA
+    for n in range(12):
+        queue(to_email=f"p{n}@example.org")
+    db.session.commit()
+    assert deliver_due(batch_size=5).sent == 12
+    assert len(seen) == 12
+    for arriving, accepted, states in seen:
+        assert {address for address, status in states.items() if status == SENT} == accepted
+        assert states[arriving] == SENDING
 
 
 def test_no_mail_server_delivers_nothing_and_says_so(app):
