@@ -270,8 +270,15 @@ def discover(app, candidates, anonymous, organiser) -> dict[str, FormSpec]:
 
 # Forms no GET page shows in the test setup: the import's confirmation (the answer to
 # an upload), the resend form (the answer to registering an address twice) and
-# "send all queued now" (shown only with a mail server). Posted all the same.
+# "send all queued now" (shown only with a mail server); sending, reminding and the
+# update, which the seeded meeting (its update pending, its agenda not yet checked)
+# offers only once the update can go. Posted all the same.
 UNSHOWN = {
+    "invitations.send": ("/manage/meetings/1/invitations/send", "/manage/meetings/1/responses", True, {}),
+    "invitations.remind": ("/manage/meetings/1/invitations/remind", "/manage/meetings/1/responses", True, {}),
+    "invitations.update": ("/manage/meetings/1/invitations/update", "/manage/meetings/1/responses", True,
+                           {"note": Field("note", "textarea", "The room changed.")}),
+    "participants.send": ("/manage/meetings/1/invitees/send", "/manage/meetings/1/invitees", True, {}),
     "network.contacts_import_confirm": ("/manage/contacts/import/confirm", "/manage/contacts/import", True,
                                         {"payload": Field("payload", "hidden", "not-a-signed-payload")}),
     "registration.resend": ("/events/robotics-day/register/resend", "/events/robotics-day", False,

@@ -11,10 +11,12 @@ so a run is the same every time.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 from sqlalchemy import event
 
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import HypothesisWarning
 from hypothesis import strategies as st
 
 from meetings.extensions import db
@@ -22,9 +24,9 @@ from tests import factories
 from tests.core.fuzz import BAD_VALUES, HUGE, FormSpec, discover, fresh_world, post_endpoints, row_counts
 from tests.helpers import csrf_token_from, post_form, text_of
 
-EXAMPLES_PER_FIELD = 3
-MAX_EXAMPLES = 40
-MIN_EXAMPLES = 4
+EXAMPLES_PER_FIELD = 2
+MAX_EXAMPLES = 12
+MIN_EXAMPLES = 3
 
 # Odd text beyond the fixed values: any code point (controls and NUL included) but
 # lone surrogates, which a browser cannot send.
@@ -123,7 +125,11 @@ def fuzz_form(fuzzer: Fuzzer, spec: FormSpec) -> list[str]:
             assert after == before, f"{status} but rows were created: {before} -> {after} for {shown!r}"
 
     try:
-        check()
+        with warnings.catch_warnings():
+            # A failing example holding the 1 MB value makes Hypothesis warn about its
+            # long repr; the failure itself is what this test reports.
+            warnings.simplefilter("ignore", HypothesisWarning)
+            check()
     except AssertionError as exc:
         problems.append(f"{spec.label}: {str(exc).splitlines()[0]}")
     return problems
