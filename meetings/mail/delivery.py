@@ -145,7 +145,8 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
             batch = None
             if (limit is None or claimed_count < limit) and not (stop and stop.is_set()):
                 size = batch_size if limit is None else min(batch_size, limit - claimed_count)
-                batch = _next_batch(size, report, ids=ids, include_not_due=include_not_due)
+                batch = _next_batch(size, report, ids=ids, include_not_due=include_not_due,
+                                    sending=sending.ids if sending else ())
                 claimed_count += len(batch.items) if batch else 0
             if sending is not None:
                 done, sending = sending, None
@@ -167,17 +168,18 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
     return report
 
 
-def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None,
-                include_not_due: bool) -> "_Batch | None":
+def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None, include_not_due: bool,
+                sending=()) -> "_Batch | None":
     """Claim up to ``size`` messages (committed at once), then write their content and read it
     (a second short transaction); None when nothing is due.
 
     The claim is committed first so that, on SQLite, no write lock is held while the
     content is written: the sending thread commits an outcome after every message.
     """
-    # Sent and failed messages leave the queue; only those postponed in this run could come back.
+    # Sent and failed messages leave the queue; only those postponed in this run could come back,
+    # those of the batch on the wire too (each outcome is committed at once, the report waits).
     claimed = claim(size, ids=ids, include_not_due=include_not_due,
-                    exclude=set(report.postponed) if include_not_due else None)
+                    exclude={*report.postponed, *sending} if include_not_due else None)
     if not claimed:
         return None
     try:

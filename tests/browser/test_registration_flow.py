@@ -94,9 +94,10 @@ def test_register_confirm_from_the_email_and_cancel(page, browser, live_server, 
     expect(other_page.get_by_text("You are on the waiting list, number 1.", exact=True)).to_be_visible()
 
     # Sanne cancels; Tim moves up at once and is told.
-    page.get_by_role("button", name="Cancel my registration").click()
+    page.get_by_role("link", name="Cancel my registration…").click()
+    page.get_by_role("button", name="Yes, cancel my registration").click()
     expect(page.get_by_text("Your registration is cancelled.")).to_be_visible()
-    expect(page.get_by_role("button", name="Cancel my registration")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel my registration…")).to_have_count(0)
     assert_accessible(page, axe_script, "after cancelling")
     assert last_email("tim@example.de", "registration_promoted").ics_method == "REQUEST"
     other_page.reload()
@@ -107,8 +108,8 @@ def test_register_confirm_from_the_email_and_cancel(page, browser, live_server, 
     organiser_page = organiser_context.new_page()
     log_in(organiser_page, live_server, organiser)
     organiser_page.goto(f"{live_server}/manage/meetings/{robotics_day.id}/participants")
-    expect(organiser_page.get_by_role("row", name="Tim Weber")).to_contain_text("registered")
-    expect(organiser_page.get_by_role("row", name="Sanne de Boer")).to_contain_text("cancelled")
+    expect(organiser_page.get_by_role("row", name="Tim Weber")).to_contain_text("Registered")
+    expect(organiser_page.get_by_role("row", name="Sanne de Boer")).to_contain_text("Cancelled")
     expect(organiser_page.get_by_role("row", name="Sanne de Boer")).to_contain_text("Saxion Mechatronics")
     assert_accessible(organiser_page, axe_script, "the participants page")
     organiser_page.get_by_role("link", name="Sign-in sheet").click()

@@ -104,8 +104,8 @@ def test_the_waiting_list_never_gets_a_cancel_for_an_entry_it_never_had(manual_a
     register_and_confirm(client, meeting, email="dirk@example.org", name="Dirk Later")
     dirk = db.session.query(Participant).filter_by(email="dirk@example.org").one()
     assert dirk.status == "waiting"
-    response = post_form(client, f"/registrations/{dirk.token}/cancel", {"confirm": "y"},
-                         form_url=f"/registrations/{dirk.token}")
+    response = post_form(client, f"/registrations/{dirk.token}/cancel", {"confirm": "yes"},
+                         form_url=f"/registrations/{dirk.token}/cancel")
     assert response.status_code in (302, 303)
     db.session.expire_all()
     meeting.starts_at += timedelta(hours=1)

@@ -59,10 +59,13 @@ def expected_rows(meeting) -> dict[str, list]:
     from meetings.registration.services import answers_for
 
     rows = {}
-    for email, kind, status in [("zoe@example.org", "registrant", "registered"),
-                                ("li@example.org", "registrant", "waiting list"),
-                                ("eve@example.org", "registrant", "not yet confirmed"),
-                                ("ina@example.de", "invitee", "invited")]:
+    from meetings.registration.forms import status_labels
+
+    labels = status_labels()  # the participants' one mapping of statuses to words
+    for email, kind, status in [("zoe@example.org", "registrant", labels["registered"]),
+                                ("li@example.org", "registrant", labels["waiting"]),
+                                ("eve@example.org", "registrant", labels["pending"]),
+                                ("ina@example.de", "invitee", labels["invited"])]:
         p = person(meeting, email)
         given = answers_for([p.id]).get(p.id, {})
         rows[email] = [p.name, p.email, p.organisation_label or None, p.country, p.language, kind, status,
