@@ -66,3 +66,20 @@ def count_queries():
     finally:
         MarkReader.read = read
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def assert_newer_copy(client, url: str, before, after) -> None:
+    """``after`` is a later version of the feed at ``url`` than ``before``, as HTTP dates can say it.
+
+    Its Last-Modified is not earlier than ``before``'s and not later than now (a feed changed
+    twice within one second carries that second twice, RFC 9110 8.8.2.1), and a client that
+    revalidates by date alone, holding ``before``, is given the new version, never a 304.
+    """
+    from email.utils import parsedate_to_datetime
+
+    from meetings.core.types import utcnow
+
+    old, new = (parsedate_to_datetime(r.headers["Last-Modified"]) for r in (before, after))
+    assert old <= new <= utcnow()
+    by_date = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
+    assert by_date.status_code == 200 and by_date.headers["ETag"] == after.headers["ETag"]

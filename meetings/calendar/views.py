@@ -100,10 +100,17 @@ NOINDEX = ("X-Robots-Tag", "noindex")
 
 def _validators(response: Response, etag: str, last_modified: datetime | None, cache_control: str,
                 noindex: bool = False) -> Response:
-    """The headers every feed answer carries, full or 304 (``noindex``: a personal feed)."""
+    """The headers every feed answer carries, full or 304 (``noindex``: a personal feed).
+
+    Last-Modified is never later than the answer's Date (RFC 9110 8.8.2.1). A mark set
+    ahead of the clock (several changes within one second, ``feeds.settle_mark``) is sent
+    as the current second until the clock reaches it; requests are still compared with
+    the mark itself (``_not_modified``), so a copy sent with the earlier date is revalidated
+    in full, never answered 304 while stale.
+    """
     response.set_etag(etag)
     if last_modified is not None:
-        response.last_modified = last_modified
+        response.last_modified = min(last_modified, utcnow().replace(microsecond=0))
     response.headers["Cache-Control"] = cache_control
     response.vary.add("Accept-Language")
     if noindex:

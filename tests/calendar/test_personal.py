@@ -20,7 +20,7 @@ from meetings.mail.outbox import prepare
 from meetings.network.models import Contact
 from meetings.participants.models import Participant
 from tests.factories import make_contact, make_meeting, make_participant, make_venue
-from tests.helpers import count_queries, post_form, text_of
+from tests.helpers import assert_newer_copy, count_queries, post_form, text_of
 
 NEXT_YEAR = datetime.now(timezone.utc).year + 1
 JULY = to_utc(datetime(NEXT_YEAR, 7, 2, 10, 0), "Europe/Amsterdam")
@@ -167,7 +167,7 @@ def test_reminder_asked_for_on_the_answer_page_appears_as_an_alarm(client, anna,
     assert anna.feed_alarm_minutes == 60
     after = client.get(feed_of(anna), headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    assert date(after.headers["Last-Modified"]) > date(before.headers["Last-Modified"])
+    assert_newer_copy(client, feed_of(anna), before, after)
     text = lines(after.data)
     assert "BEGIN:VALARM" in text and "ACTION:DISPLAY" in text and "TRIGGER:-PT1H" in text
     validated(after.data)

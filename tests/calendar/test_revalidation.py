@@ -24,7 +24,7 @@ from meetings.network.models import Contact
 from meetings.participants.models import Participant
 from meetings.venues.models import Venue
 from tests.factories import make_contact, make_meeting, make_participant, make_topic
-from tests.helpers import count_queries
+from tests.helpers import assert_newer_copy, count_queries
 
 
 def date(header: str):
@@ -175,6 +175,32 @@ def test_a_change_made_elsewhere_gives_a_new_etag_and_a_later_date(app, client, 
     assert client.get(url, headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
 
 
+@pytest.mark.parametrize("url", ["/calendar.ics", "/calendar/ai.ics"])
+def test_quick_edits_never_date_the_feed_after_the_answer(client, url):
+    """Six edits within a second or two: every answer's Last-Modified is at most the time it
+    was sent (RFC 9110 8.8.2.1), and no copy held under any of those dates is answered 304
+    once the feed has changed, by date or by ETag."""
+    topic = make_topic(name="AI", slug="ai")
+    meeting = make_meeting(topics=[topic])
+    held = []  # (Last-Modified, ETag, body) of every copy a client was given
+    for edit in range(6):
+        meeting.title = f"Edit {edit}"
+        db.session.commit()
+        response = client.get(url)
+        sent = utcnow().replace(microsecond=0)
+        assert response.status_code == 200 and f"Edit {edit}".encode() in response.data
+        assert date(response.headers["Last-Modified"]) <= sent
+        for last_modified, etag, body in held:
+            assert body != response.data
+            by_date = client.get(url, headers={"If-Modified-Since": last_modified})
+            assert by_date.status_code == 200 and by_date.data == response.data
+            assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+        held.append((response.headers["Last-Modified"], response.headers["ETag"], response.data))
+    dates = [date(last_modified) for last_modified, _, _ in held]
+    assert dates == sorted(dates)
+    assert client.get(url, headers={"If-None-Match": held[-1][1]}).status_code == 304
+
+
 def test_time_passing_takes_a_meeting_out_of_the_window(app, client):
     app.config["FEED_PAST_DAYS"] = 10
     # Ends just inside the window: it leaves it two seconds from now, with nothing written.
@@ -239,7 +265,7 @@ def test_a_personal_feed_changed_elsewhere(app, client, tmp_path, change):
         return
     assert after.status_code == 200 and after.data != before.data
     assert after.headers["ETag"] != before.headers["ETag"]
-    assert date(after.headers["Last-Modified"]) > date(before.headers["Last-Modified"])
+    assert_newer_copy(client, url, before, after)
     assert after.headers["X-Robots-Tag"] == "noindex"
     again = client.get(url, headers={"If-None-Match": after.headers["ETag"]})
     assert again.status_code == 304 and again.headers["X-Robots-Tag"] == "noindex"
