@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from meetings.auth.access import require_organiser
 from meetings.extensions import db
+from meetings.core.views import page_number
 from meetings.mail.message import ATTACHMENT_NAME, message_bytes
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, STATUSES, OutboxMessage
 from meetings.mail.outbox import delivery_mode, init_outbox, prepare, release_all_queued, retry_now, status_counts
@@ -45,7 +46,7 @@ def index():
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if status:
         query = query.where(OutboxMessage.status == status)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     counts = status_counts()
     return render_template("mail/index.html", page=page, status=status, counts=counts,
                            total=sum(counts.values()), mode=delivery_mode(),

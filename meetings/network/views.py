@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
-from meetings.core.views import render_form, save_or_field_error
+from meetings.core.views import page_number, render_form, save_or_field_error
 from meetings.extensions import db
 from meetings.network import services
 from meetings.network.forms import (COUNTRY_LABELS, KIND_LABELS, LANGUAGE_LABELS, ContactFilterForm, ContactForm,
@@ -72,7 +72,7 @@ def contacts():
     organisation_id = filters.organisation.data if not filters.organisation.errors else None
     language = filters.language.data if not filters.language.errors else None
     query = services.contacts_query(search=search or None, organisation_id=organisation_id, language=language or None)
-    page = db.paginate(query, per_page=CONTACTS_PER_PAGE, error_out=False, count=True)
+    page = db.paginate(query, page=page_number(), per_page=CONTACTS_PER_PAGE, error_out=False, count=True)
     args = {key: value for key, value in (("q", search), ("organisation", organisation_id), ("language", language))
             if value}
     return render_template("network/contacts.html", filters=filters, page=page, page_args=args,

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from meetings.extensions import db
 from tests import factories
-from tests.core.fuzz import BAD_VALUES, HUGE, FormSpec, discover, fresh_world, post_endpoints, row_counts
+from tests.core.fuzz import (BAD_VALUES, HUGE, NUL, FormSpec, _page_urls, discover, fresh_world, post_endpoints,
+                             row_counts)
 from tests.helpers import csrf_token_from, post_form, text_of
 
 EXAMPLES_PER_FIELD = 2
@@ -169,3 +170,28 @@ def test_every_post_endpoint_has_a_form_the_fuzzer_finds(app):
 def test_no_form_answers_5xx_or_keeps_a_refused_post(app):
     fuzzer, forms, problems = run_fuzzer(app)
     assert problems == [], f"{len(problems)} of {len(forms)} forms failed in {fuzzer.posts} posts:\n" + "\n".join(problems)
+
+
+# Every query parameter a page reads (search boxes, filters, tabs, paging, language).
+QUERY_NAMES = ("q", "show", "status", "topic", "lang", "page", "organisation", "kind", "language")
+QUERY_VALUES = (NUL, f"abc{NUL}def", "\x01\x1b[31m", "\ud7ff\uffff", "x" * 5000, "' OR 1=1 --", "-1",
+                "99999999999999999999", "%00")
+
+
+def test_no_page_answers_5xx_to_bad_query_parameters(app):
+    """Search boxes and filters are forms too: every page, logged in and out, with each bad
+    value in every query parameter a page reads, never answers 5xx (a NUL in a search
+    reached PostgreSQL once)."""
+    fuzzer = Fuzzer(app)
+    fuzzer.reset()
+    urls = _page_urls(app, fuzzer.world)
+    failures = []
+    for value in QUERY_VALUES:
+        query = {name: value for name in QUERY_NAMES}
+        for logged_in, client in fuzzer.clients.items():
+            for url in urls:
+                response = client.get(url, query_string=query)
+                if response.status_code >= 500:
+                    failures.append(f"{response.status_code} GET {url} {value!r} logged_in={logged_in}")
+    assert len(urls) > 40
+    assert failures == [], "\n".join(failures)
