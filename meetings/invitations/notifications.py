@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.calendar import personal
 from meetings.calendar.builder import Invitation
+from meetings.calendar.links import webcal_url
 from meetings.core.database import among
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
@@ -188,7 +189,7 @@ class _StandIn:
 
 # Random per process, so nothing a person types can look like one.
 _MARK = secrets.token_hex(8)
-_NAME, _EMAIL, _LINK, _FEED = (f"x{_MARK}{what}" for what in ("name", "email", "link", "feed"))
+_NAME, _EMAIL, _LINK, _FEED, _WEBCAL = (f"x{_MARK}{what}" for what in ("name", "email", "link", "feed", "webcal"))
 
 
 class _Letter:
@@ -209,6 +210,7 @@ class _Letter:
         with force_locale(language):
             context = dict(meeting=meeting, participant=_StandIn(shape), rsvp_url=_LINK, note=note,
                            schedule=schedule, language=language, kind=name, feed_url=_FEED if feed else None,
+                           webcal_feed_url=_WEBCAL if feed else None,
                            asked_again=asked_again,
                            meeting_url=absolute_url("events_public.detail", slug=meeting.slug)
                            if meeting.is_public else None)
@@ -227,7 +229,7 @@ class _Letter:
         mailbox they sent in their place and the one they stand in for (either may be None)."""
         link = rsvp_url(participant)
         values = {_NAME: participant.name or participant.email, _EMAIL: participant.email, _LINK: link,
-                  _FEED: feed or ""}
+                  _FEED: feed or "", _WEBCAL: webcal_url(feed) if feed else ""}
         text, html = self.text, self.html
         for mark, value in values.items():
             text = text.replace(mark, value)

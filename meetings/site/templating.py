@@ -5,7 +5,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_babel import get_locale
+from markupsafe import Markup
 
+from meetings.calendar.links import webcal_url
 from meetings.core import formatting
 from meetings.core.markdown import render_markdown
 from meetings.events.labels import meeting_status_label
@@ -50,6 +52,13 @@ def status_label(value, kind: str = "participant") -> str:
     return participant_status_label(value)
 
 
+def auto_dir(value) -> Markup:
+    """User text (a title, a name, a comment) in its own ``<span dir="auto">``, escaped, so
+    right-to-left text reads right inside a sentence in another direction (used in emails,
+    whose clients know no ``<bdi>``)."""
+    return Markup('<span dir="auto">%s</span>') % ("" if value is None else value)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date_long"] = formatting.date_long
@@ -59,6 +68,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["external_url"] = external_url
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["auto_dir"] = auto_dir
+    app.jinja_env.globals["webcal_url"] = webcal_url
     app.jinja_env.globals["when"] = formatting.when
     app.jinja_env.globals["zone_label"] = formatting.zone_label
     app.jinja_env.add_extension("jinja2.ext.do")

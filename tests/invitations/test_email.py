@@ -148,4 +148,4 @@ def test_people_sharing_one_letter_each_get_only_their_own_name_and_links(manual
         assert event["ATTENDEE"].params["CN"] == person.name.replace('"', "")
         assert validated(data)["events"][0]["url"].endswith(tokens[person.email])
     html = received["anna@example.org"].get_payload()[0].get_payload()[1].get_content()
-    assert "Dear &lt;b&gt;Anna&lt;/b&gt; &amp; &#34;Co&#34;," in html
+    assert 'Dear <span dir="auto">&lt;b&gt;Anna&lt;/b&gt; &amp; &#34;Co&#34;</span>,' in html
