@@ -22,6 +22,9 @@ class DelegateForm(BaseForm):
     colleague_name = StringField(_l("Your colleague's name"), validators=[
         InputRequired(message=_l("Please enter your colleague's name.")), Length(max=200)])
     colleague_email = EmailField(_l("Your colleague's email"), filters=[lower_strip], validators=email_validators())
+    colleague_message = TextAreaField(_l("Message to your colleague (optional)"),
+                                      description=_l("Included in their invitation."),
+                                      validators=[Length(max=1000)])
 
 
 class UpdateForm(BaseForm):

@@ -149,15 +149,33 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
             # not carry the new details at an old SEQUENCE (the update will), so it goes without
             # a calendar part; after an update it carries the current SEQUENCE.
             sequence, calendar = meeting.sequence, not unsent[meeting.id]
+        sent_by = _sent_by(participant) if message.kind == "invitation" else None
         key = (meeting.uid, meeting.updated_at, message.kind, language, sequence, args.get("note"),
-               participant.kind, participant.status, feed is not None, asked_again, calendar)
+               participant.kind, participant.status, feed is not None, asked_again, calendar, sent_by)
         letter = letters.get(key)
         if letter is None:
             letter = letters[key] = _Letter(meeting, message.kind, language, schedules[meeting.id],
                                             sequence=sequence, note=key[5], shape=participant, feed=feed is not None,
-                                            stamp=stamp, asked_again=asked_again, calendar=calendar)
+                                            stamp=stamp, asked_again=asked_again, calendar=calendar,
+                                            sent_by=sent_by)
         contents[message.id] = letter.to(participant, feed, delegated.get(participant.id, (None, None)))
     return contents
+
+
+@dataclass(frozen=True)
+class SentBy:
+    """The invitee who sent a colleague in their place, as the colleague's invitation names them."""
+
+    name: str
+    organisation: str
+    message: str | None
+
+
+def _sent_by(participant: Participant) -> SentBy | None:
+    source = participant.delegated_from if participant.delegated_from_id is not None else None
+    if source is None:
+        return None
+    return SentBy(source.name or source.email or "", source.organisation_label, participant.delegation_message)
 
 
 def delegations(participants: Iterable[Participant]) -> dict[int, tuple[str | None, str | None]]:
@@ -203,7 +221,8 @@ class _Letter:
     """
 
     def __init__(self, meeting: Meeting, name: str, language: str, schedule, *, sequence: int, note: str | None,
-                 shape: Participant, feed: bool, stamp, asked_again: bool = False, calendar: bool = True):
+                 shape: Participant, feed: bool, stamp, asked_again: bool = False, calendar: bool = True,
+                 sent_by: SentBy | None = None):
         kind = KINDS[name]
         config = current_app.config
         meeting, schedule = in_language(meeting, language), schedule_in_language(schedule, language)
@@ -211,7 +230,7 @@ class _Letter:
             context = dict(meeting=meeting, participant=_StandIn(shape), rsvp_url=_LINK, note=note,
                            schedule=schedule, language=language, kind=name, feed_url=_FEED if feed else None,
                            webcal_feed_url=_WEBCAL if feed else None,
-                           asked_again=asked_again,
+                           asked_again=asked_again, sent_by=sent_by,
                            meeting_url=absolute_url("events_public.detail", slug=meeting.slug)
                            if meeting.is_public else None)
             self.subject = kind.subject(meeting.title)

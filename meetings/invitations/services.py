@@ -283,6 +283,7 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
 class Colleague:
     name: str
     email: str
+    message: str | None = None  # what the invitee writes to them, in their invitation
 
 
 def delegate(participant: Participant, colleague: Colleague) -> Participant:
@@ -311,7 +312,8 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
     substitute = Participant(
         meeting=meeting, kind="invitee", status="invited", name=colleague.name.strip(), email=email,
         organisation_id=participant.organisation_id, organisation_name=participant.organisation_name,
-        country=participant.country, language=participant.language, delegated_from=participant)
+        country=participant.country, language=participant.language, delegated_from=participant,
+        delegation_message=(colleague.message or "").strip() or None)
     db.session.add(substitute)
     participant.status = "delegated"
     participant.responded_at = utcnow()

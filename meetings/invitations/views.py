@@ -99,7 +99,8 @@ def delegate(token: str):
     form = AnswerForm(formdata=None)
     delegate_form = DelegateForm()
     if delegate_form.validate_on_submit():
-        colleague = services.Colleague(delegate_form.colleague_name.data, delegate_form.colleague_email.data)
+        colleague = services.Colleague(delegate_form.colleague_name.data, delegate_form.colleague_email.data,
+                                       delegate_form.colleague_message.data)
         try:
             _delegate_once_more_if_raced(participant, colleague)
         except services.InvitationError as exc:

@@ -49,6 +49,8 @@ class Participant(db.Model):
     sent_sequence: Mapped[int | None] = mapped_column()
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    # What the invitee who sent this colleague wrote to them (shown in the colleague's invitation).
+    delegation_message: Mapped[str | None] = mapped_column(Text)
     # The answer an update of time or place set back to "no answer yet" (until they answer again).
     previous_answer: Mapped[str | None] = mapped_column(String(20))
     # Public registration: "pending" until the email is confirmed; then a seat or a

@@ -253,3 +253,51 @@ def test_the_personal_pages_are_kept_by_no_cache_and_listed_by_no_search_engine(
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Robots-Tag"] == "noindex"
     assert "X-Robots-Tag" not in client.get("/events/").headers
+
+
+def test_the_colleagues_invitation_names_who_sent_them_and_their_message(client, sent):
+    _, people = sent
+    juergen = people[0]  # of IHK Nord Westfalen, writes in German
+    message = "Bitte übernimm <b>das</b> & frag nach dem Protokoll.\nDanke!"
+    response = post_form(client, f"{url(juergen)}/delegate",
+                         {"colleague_name": "Petra Schulte", "colleague_email": "petra@example.de",
+                          "colleague_message": message}, form_url=url(juergen))
+    assert response.status_code == 302
+    db.session.expire_all()
+    colleague = db.session.scalar(db.select(Participant).where(Participant.email == "petra@example.de"))
+    assert colleague.delegation_message == message
+    [mail] = [m for m in outbox("invitation") if m.to_email == "petra@example.de"]
+    assert "Jürgen Weiß (IHK Nord Westfalen) hat Sie gebeten, stellvertretend teilzunehmen." in mail.text_body
+    assert message in mail.text_body
+    assert '<strong dir="auto">Jürgen Weiß</strong> (<span dir="auto">IHK Nord Westfalen</span>)' in mail.html_body
+    assert "übernimm &lt;b&gt;das&lt;/b&gt; &amp; frag nach dem Protokoll.<br>Danke!" in mail.html_body
+    assert "<b>das</b>" not in mail.html_body
+    # The colleague's own page says the same, escaped.
+    page = text_of(client.get(url(colleague)))
+    assert "IHK Nord Westfalen" in page and "&lt;b&gt;das&lt;/b&gt; &amp; frag" in page
+    assert "<b>das</b>" not in page
+
+
+def test_a_colleague_sent_without_a_message_is_told_who_sent_them(client, sent):
+    _, people = sent
+    sam = people[2]  # no organisation
+    post_form(client, f"{url(sam)}/delegate", {"colleague_name": "Kim Kelly", "colleague_email": "kim@example.org"},
+              form_url=url(sam))
+    [mail] = [m for m in outbox("invitation") if m.to_email == "kim@example.org"]
+    assert "Sam Taylor asked you to attend in their place." in mail.text_body
+    assert "message" not in mail.text_body.lower()
+    # Others' invitations name nobody.
+    others = [m for m in outbox("invitation") if m.to_email != "kim@example.org"]
+    assert others and not any("in their place" in m.text_body or "stellvertretend" in m.text_body for m in others)
+
+
+def test_a_message_with_control_characters_or_too_long_is_refused(client, sent):
+    _, people = sent
+    for text in ("Hallo\x07", "x" * 1001):
+        response = post_form(client, f"{url(people[2])}/delegate",
+                             {"colleague_name": "Kim", "colleague_email": "kim@example.org", "colleague_message": text},
+                             form_url=url(people[2]))
+        assert response.status_code == 422
+        assert 'id="colleague_message-error"' in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Participant, people[2].id).status == "invited"
