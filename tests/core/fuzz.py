@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import select, text
+from sqlalchemy import String, select, text
 from werkzeug.routing import BuildError
 
 from meetings.blog.models import Post
@@ -42,6 +42,39 @@ BAD_VALUES = (
     "javascript:alert(1)", "https://", "https://exa mple.org", "on", "y", "none", "up",
 )
 HUGE = "z" * (1 << 20)  # 1 MB in one field
+LONG = "z" * 5000
+BLANK = "  \t  "
+
+# Names and addresses the seeded world holds, as they are and written another way (case
+# folded, upper case, combining umlaut): a database that compares them byte for byte, or
+# lowercases ASCII only (SQLite), takes them for new ones.
+DUPLICATE_NAMES = ("Ökologie", "ökologie", "ÖKOLOGIE", "O\u0308kologie", "ÄRZTINNEN", "Öko-Institut", "öko-institut",
+                   "robotics")
+DUPLICATE_EMAILS = ("jörg@example.org", "JÖRG@EXAMPLE.ORG", "ANNA@EXAMPLE.ORG", "Reg@Example.org",
+                    "ORGANISER@example.org")
+NAME_FIELDS = ("name", "title", "label", "short_name", "organisation", "organisation_name", "colleague_name")
+
+
+def key_values(spec: "Field") -> list[tuple[str, str | list[str]]]:
+    """The values that found bugs, for one field, each with the name of its class:
+    a NUL inside otherwise valid text, white space only, for a choice (a zone) a 5,000
+    character and a 1 MB value, for a name or an email address a case variant of one
+    the world already holds."""
+    if spec.multiple:
+        base = (spec.value or spec.options or ["y"])[0]
+    else:
+        base = spec.value or (spec.options[0] if spec.options else "") or "Fuzz value"
+    cut = max(1, len(base) // 2)
+    values: list[tuple[str, str]] = [("nul", base[:cut] + NUL + base[cut:]), ("blank", BLANK)]
+    if spec.kind in ("select", "radio") or "zone" in spec.name:
+        values += [("long", LONG), ("huge", HUGE)]
+    if spec.name in NAME_FIELDS:
+        values += [("duplicate", name) for name in DUPLICATE_NAMES]
+    if spec.kind == "email" or "email" in spec.name:
+        values += [("duplicate", email) for email in DUPLICATE_EMAILS]
+    if spec.multiple:
+        return [(kind, [value]) for kind, value in values]
+    return values
 
 
 def plausible(kind: str, name: str) -> str:
@@ -72,6 +105,7 @@ class Field:
     value: str | list[str]          # what the page holds, or a plausible value for an empty field
     options: list[str] = field(default_factory=list)
     multiple: bool = False
+    required: bool = False          # the page marks it required
 
 
 @dataclass
@@ -125,12 +159,13 @@ class _Forms(HTMLParser):
                 elif kind == "radio" and not spec.value:
                     spec.value = value
                 return
-            self._fields[name] = Field(name, kind, value or plausible(kind, name))
+            self._fields[name] = Field(name, kind, value or plausible(kind, name), required="required" in a)
         elif tag == "textarea":
             self._textarea = name
-            self._fields[name] = Field(name, "textarea", "")
+            self._fields[name] = Field(name, "textarea", "", required="required" in a)
         elif tag == "select":
-            self._select = Field(name, "select", [] if "multiple" in a else "", multiple="multiple" in a)
+            self._select = Field(name, "select", [] if "multiple" in a else "", multiple="multiple" in a,
+                                 required="required" in a)
             self._fields[name] = self._select
 
     def _option(self, a):
@@ -149,7 +184,8 @@ class _Forms(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "textarea" and self._textarea:
             spec = self._fields[self._textarea]
-            spec.value = spec.value.strip("\n") or plausible("textarea", spec.name)
+            # The line break after <textarea> is not part of the value (HTML drops it).
+            spec.value = spec.value.strip("\r\n") or plausible("textarea", spec.name)
             self._textarea = None
         elif tag == "select":
             self._select = None
@@ -206,6 +242,12 @@ def seed() -> dict[str, list]:
     failed = OutboxMessage(kind="invitation", to_email="anna@example.org", subject="Invitation", text_body="Hi",
                            message_id="<fuzz@meetings.test>", status="failed")
     db.session.add_all([action, draft, published, failed])
+    # Names with letters outside ASCII, for the case variants of DUPLICATE_NAMES and
+    # DUPLICATE_EMAILS (not URL parts: the pages visited stay the same).
+    factories.make_topic(name="Ökologie", slug="okologie")
+    factories.make_group(name="Ärztinnen")
+    factories.make_organisation(name="Öko-Institut", short_name="ÖI")
+    factories.make_contact(name="Jörg Müller", email="jörg@example.org")
     db.session.commit()
     return {
         "meeting_id": [meeting.id, held.id, draft_meeting.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
@@ -223,6 +265,17 @@ def row_counts() -> tuple[int, ...]:
     """The number of rows in every table, in one query."""
     parts = ", ".join(f'(SELECT count(*) FROM "{t.name}")' for t in db.metadata.sorted_tables)
     return tuple(db.session.execute(text(f"SELECT {parts}")).one())
+
+
+def blank_count() -> int:
+    """How many text values in the database are empty or white space only, in one query."""
+    parts = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String)]
+        if columns:
+            blank = " OR ".join(f'trim("{c.name}", :ws) = \'\'' for c in columns)
+            parts.append(f'(SELECT count(*) FROM "{table.name}" WHERE {blank})')
+    return sum(db.session.execute(text(f"SELECT {', '.join(parts)}"), {"ws": " \t\r\n"}).one())
 
 
 def _page_urls(app, candidates) -> list[str]:
