@@ -279,7 +279,9 @@ def blank_count() -> int:
 
 
 def _page_urls(app, candidates) -> list[str]:
-    """Every HTML page of the app, each URL part filled with each value that fits."""
+    """Every HTML page of the app, each URL part filled with each value that fits, the
+    first value of each part (the seeded world's main meeting, invitee...) first: a form
+    is taken from the first page that shows it."""
     adapter = app.url_map.bind("meetings.test")
     urls = []
     for rule in app.url_map.iter_rules():
@@ -291,7 +293,7 @@ def _page_urls(app, candidates) -> list[str]:
                 urls.append(adapter.build(rule.endpoint, dict(zip(names, combo))))
             except BuildError:
                 continue
-    return sorted(set(urls))
+    return list(dict.fromkeys(urls))
 
 
 def discover(app, candidates, anonymous, organiser) -> dict[str, FormSpec]:
