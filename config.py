@@ -36,6 +36,10 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour", "registrations one client address may post"),
     ("REGISTRATION_LINK_RATE_LIMIT", "30 per minute", "requests for a new personal registration link one client address may make"),
     ("MAIL_DELIVERY_INTERVAL", "60", "seconds between deliveries of what is due, by the web process (MAIL_SERVER set, no CELERY_BROKER_URL: from its start on) or by the Celery worker's schedule; `0`: only after commits and by `flask mail send`"),
+    ("MAIL_DELIVER_AFTER_COMMIT", "true", "start delivering what a request queued as soon as its transaction commits; `false`: only on the MAIL_DELIVERY_INTERVAL schedule and by `flask mail send`"),
+    ("MAIL_BATCH_SIZE", "50", "messages one delivery run sends over one SMTP connection"),
+    ("MAIL_TIMEOUT", "30", "seconds to wait for the SMTP server before an attempt counts as failed"),
+    ("MAIL_MAX_ATTEMPTS", "10", "attempts at delivering one message (with growing pauses between them) before it is marked failed"),
     ("MAIL_CLAIM_TIMEOUT", "600", "seconds after which messages a delivery run took and stopped renewing (it died) go back to the queue, for the next run to send"),
     ("CELERY_BROKER_URL", "(empty: delivery runs in the web process)", "Redis URL of the task queue for background mail workers"),
     ("CELERY_QUEUE", "meetings-mail", "name of the queue the web app and its mail workers share on the broker"),
@@ -95,13 +99,13 @@ def _organizer(env: Mapping[str, str], sender: str, production: bool) -> tuple[s
     return address, env.get("ORGANIZER_NAME") or name or None
 
 
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    """A whole number of zero or more from ``env[name]``."""
+def _count(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    """A whole number of ``minimum`` or more from ``env[name]``."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit():
-        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{name} must be a whole number of {minimum} or more, not {raw!r}")
     return int(raw)
 
 
@@ -155,7 +159,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "BASE_URL": base_url.rstrip("/"),
         "TRUSTED_PROXY_HOPS": _count(env, "TRUSTED_PROXY_HOPS", 0),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_PORT": _count(env, "MAIL_PORT", 25, minimum=1),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
@@ -163,10 +167,14 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAIL_DEFAULT_SENDER": sender,
         "ORGANIZER_EMAIL": organizer_email,
         "ORGANIZER_NAME": organizer_name,
-        "FEED_PAST_DAYS": int(env.get("FEED_PAST_DAYS") or 183),
+        "FEED_PAST_DAYS": _count(env, "FEED_PAST_DAYS", 183),
         "REGISTRATION_RATE_LIMIT": env.get("REGISTRATION_RATE_LIMIT") or "10 per minute;60 per hour",
         "REGISTRATION_LINK_RATE_LIMIT": env.get("REGISTRATION_LINK_RATE_LIMIT") or "30 per minute",
         "MAIL_DELIVERY_INTERVAL": _seconds(env, "MAIL_DELIVERY_INTERVAL", 60.0, minimum=0.0),
+        "MAIL_DELIVER_AFTER_COMMIT": _bool(env.get("MAIL_DELIVER_AFTER_COMMIT"), default=True),
+        "MAIL_BATCH_SIZE": _count(env, "MAIL_BATCH_SIZE", 50, minimum=1),
+        "MAIL_TIMEOUT": _seconds(env, "MAIL_TIMEOUT", 30.0, minimum=1.0),
+        "MAIL_MAX_ATTEMPTS": _count(env, "MAIL_MAX_ATTEMPTS", 10, minimum=1),
         "MAIL_CLAIM_TIMEOUT": _seconds(env, "MAIL_CLAIM_TIMEOUT", 600.0, minimum=1.0),
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
         "CELERY_QUEUE": env.get("CELERY_QUEUE") or "meetings-mail",
@@ -180,7 +188,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_NAME": "remember_token",
         "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_FIELD_NAME": "csrf_token",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         # A form field may be as long as the whole post (Flask's own limit is 500 kB a field):
@@ -190,6 +200,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "de", "nl"],
         "TESTING": False,
+        # Tests see an unexpected error raised; a test of the 500 page itself sets this.
+        "RENDER_500_IN_TESTS": False,
     }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import stat
 from pathlib import Path
 
@@ -225,3 +226,87 @@ def test_the_invitation_names_the_sender_as_organizer(app, _schema, tmp_path):
     event = Calendar.from_ical(response.data).walk("VEVENT")[0]
     assert str(event["ORGANIZER"]) == "mailto:meetings@cluster.example"
     assert event["ORGANIZER"].params["CN"] == "Cluster Meetings"
+
+
+# --- every setting the code reads is declared, with its default in one place ----------
+
+ROOT = Path(__file__).resolve().parent.parent
+# config["X"], config.get("X"), config.X (templates): what the package and its templates read.
+_READ = re.compile(r"""\bconfig(?:\[\s*|\.get\(\s*)["']([A-Z][A-Z0-9_]*)["']|\bconfig\.([A-Z][A-Z0-9_]*)\b""")
+_FALLBACK = re.compile(r"\bconfig\.get\(")
+# What load_config takes from the environment: env.get("X"), env["X"], _seconds(env, "X", ...).
+_FROM_ENV = re.compile(r"""\benv(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]*)["']|\(env,\s*["']([A-Z][A-Z0-9_]*)["']""")
+
+
+def _sources():
+    yield from sorted((ROOT / "meetings").rglob("*.py"))
+    yield from sorted((ROOT / "templates").rglob("*.html"))
+    yield from sorted((ROOT / "templates").rglob("*.txt"))
+
+
+def taken_from_the_environment() -> set[str]:
+    return {a or b for a, b in _FROM_ENV.findall(inspect.getsource(config))}
+
+
+def keys_read() -> dict[str, str]:
+    """Each config key the package reads, with the first place that reads it."""
+    found: dict[str, str] = {}
+    for path in _sources():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in _READ.finditer(line):
+                found.setdefault(match.group(1) or match.group(2), f"{path.relative_to(ROOT)}:{number}")
+    return found
+
+
+def test_the_scan_finds_what_the_code_reads():
+    read = keys_read()
+    assert {"BASE_URL", "MAIL_BATCH_SIZE", "MAIL_TIMEOUT", "CELERY_QUEUE", "DEFAULT_TIMEZONE"} <= read.keys()
+    assert _READ.search('x = app.config.get("MAIL_SOMETHING", 3)').group(1) == "MAIL_SOMETHING"
+    assert _READ.search("{{ config.DEFAULT_TIMEZONE }}").group(2) == "DEFAULT_TIMEZONE"
+
+
+def test_every_key_the_code_reads_has_its_default_in_load_config(tmp_path):
+    """A key read anywhere is made by load_config, so its default lives there and nowhere else."""
+    made = load_config(tmp_path, {"SECRET_KEY": "x"})
+    missing = {key: where for key, where in keys_read().items() if key not in made}
+    assert not missing, f"read but not made by config.load_config: {missing}"
+
+
+def test_no_code_keeps_a_default_of_its_own():
+    """``config.get("X", 30)`` or ``config.get("X") or 30`` would be a second default: read ``config["X"]``."""
+    found = [f"{path.relative_to(ROOT)}:{number}" for path in _sources()
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if _FALLBACK.search(line)]
+    assert not found
+
+
+def test_every_setting_taken_from_the_environment_is_declared():
+    """What load_config takes from the environment is in SETTINGS, hence in the README's table."""
+    taken = taken_from_the_environment()
+    assert {"MAIL_TIMEOUT", "MAIL_BATCH_SIZE", "CELERY_QUEUE", "ORGANIZER_NAME", "FLASK_RUN_HOST"} <= taken
+    assert taken - {name for name, _, _ in config.SETTINGS} == set()
+
+
+def test_every_read_setting_is_in_settings_and_the_readme(tmp_path):
+    """The settings the code reads under their own name (e.g. MAIL_TIMEOUT) are rows of the README's table."""
+    readme = README.read_text(encoding="utf-8")
+    declared = {name for name, _, _ in config.SETTINGS}
+    settable = {key for key in keys_read() if key in taken_from_the_environment()}
+    assert settable - declared == set()
+    assert [key for key in settable if f"| `{key}` |" not in readme] == []
+
+
+@pytest.mark.parametrize("setting,value,expected", [
+    ("MAIL_TIMEOUT", "12.5", 12.5), ("MAIL_BATCH_SIZE", "20", 20), ("MAIL_MAX_ATTEMPTS", "3", 3),
+    ("MAIL_DELIVER_AFTER_COMMIT", "false", False), ("MAIL_DELIVER_AFTER_COMMIT", "", True),
+    ("CELERY_QUEUE", "other", "other"),
+])
+def test_mail_settings_from_the_environment(tmp_path, setting, value, expected):
+    assert load_config(tmp_path, {"SECRET_KEY": "x", setting: value})[setting] == expected
+
+
+@pytest.mark.parametrize("setting,value", [("MAIL_BATCH_SIZE", "0"), ("MAIL_MAX_ATTEMPTS", "0"),
+                                           ("MAIL_BATCH_SIZE", "many"), ("MAIL_PORT", "0")])
+def test_mail_counts_below_one_are_refused(tmp_path, setting, value):
+    with pytest.raises(ConfigError, match=rf"^{setting} must be a whole number of 1 or more"):
+        load_config(tmp_path, {"SECRET_KEY": "x", setting: value})

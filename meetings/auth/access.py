@@ -32,7 +32,7 @@ def init_login(app: Flask) -> None:
 
 def start_session(user: User, remember: bool) -> None:
     """Log ``user`` in on this browser, with a CSRF token of the new session's own."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
     session.pop(field, None)
     g.pop(field, None)
     login_user(user, remember=remember, fresh=True)
@@ -40,7 +40,7 @@ def start_session(user: User, remember: bool) -> None:
 
 def has_remember_cookie() -> bool:
     """Whether this browser came with a remember-me cookie."""
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
 
 
 def require_organiser() -> object | None:

@@ -22,8 +22,6 @@ from meetings.events.models import Meeting, Topic, meeting_topics
 from meetings.events.queries import PUBLIC_STATUSES
 from meetings.extensions import db
 
-DEFAULT_PAST_DAYS = 183
-
 
 @dataclass(frozen=True)
 class FeedState:

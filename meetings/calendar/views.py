@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header, quote_etag
 
 from meetings.calendar import builder, links, personal
-from meetings.calendar.feeds import (DEFAULT_PAST_DAYS, download_etag, feed_key, feed_meetings, feed_state,
+from meetings.calendar.feeds import (download_etag, feed_key, feed_meetings, feed_state,
                                      meeting_for_download, settings_digest)
 from meetings.calendar.forms import FeedAlarmForm, alarm_minutes, alarm_value
 from meetings.calendar.versions import MarkReader, current_mark
@@ -161,7 +161,7 @@ feed_bodies = FeedBodies()
 
 
 def _past_days() -> int:
-    return int(current_app.config.get("FEED_PAST_DAYS", DEFAULT_PAST_DAYS))
+    return int(current_app.config["FEED_PAST_DAYS"])
 
 
 def _feed(topic_slug: str | None):
@@ -326,7 +326,7 @@ class FeedRevalidation:
         if self._reader is None:
             with self.app.app_context():
                 self._reader = MarkReader(db.engine)
-        settings = settings_digest(config["BASE_URL"], int(config.get("FEED_PAST_DAYS", DEFAULT_PAST_DAYS)))
+        settings = settings_digest(config["BASE_URL"], int(config["FEED_PAST_DAYS"]))
         try:
             mark = current_mark(self._reader, key, settings=settings, now=utcnow())
         except Exception:  # noqa: BLE001 - the database is away: the application answers (and says so)

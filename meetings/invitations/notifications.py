@@ -239,7 +239,7 @@ class _Letter:
         self.method = kind.method if calendar else None
         self.calendar = None if kind.method is None or not calendar else Invitation(
             meeting, method=kind.method, organizer_email=config["ORGANIZER_EMAIL"],
-            organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"], language=language,
+            organizer_name=config["ORGANIZER_NAME"], base_url=config["BASE_URL"], language=language,
             stamp=stamp, sequence=sequence, agenda=schedule, message=note)
 
     def to(self, participant: Participant, feed: str | None,

@@ -137,7 +137,7 @@ def calendar_file(token: str):
     method = "CANCEL" if meeting.status == "cancelled" or participant.status == "cancelled" else "REQUEST"
     delegated_to, delegated_from = delegations([participant])[participant.id]
     data = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
-                          organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
+                          organizer_name=config["ORGANIZER_NAME"], base_url=config["BASE_URL"],
                           rsvp_url=rsvp_url(participant), agenda=services.schedule_for(meeting),
                           language=participant.language, stamp=meeting.updated_at,
                           sequence=meeting.sequence, delegated_to=delegated_to, delegated_from=delegated_from)

@@ -16,7 +16,7 @@ mail_cli = AppGroup("mail", help="Deliver the outbox and show its state.")
 
 def _server() -> str:
     config = current_app.config
-    return f"{config['MAIL_SERVER']}:{config.get('MAIL_PORT') or 25}"
+    return f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}"
 
 
 @mail_cli.command("send")
@@ -68,7 +68,7 @@ def status_command() -> None:
         click.echo(f"delivery: in the web process, to {_server()}")
     else:
         click.echo(f"delivery: Celery worker ({current_app.config['CELERY_BROKER_URL'].split('@')[-1]}), "
-                   f"to {_server() if current_app.config.get('MAIL_SERVER') else 'no MAIL_SERVER'}")
+                   f"to {_server() if current_app.config['MAIL_SERVER'] else 'no MAIL_SERVER'}")
 
 
 @mail_cli.command("retry")

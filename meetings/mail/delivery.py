@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 # Minutes to wait after the 1st, 2nd, ... failed attempt; the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
-DEFAULT_MAX_ATTEMPTS = 10
-DEFAULT_TIMEOUT = 30.0
-# Seconds after which a claim that was not renewed is taken for abandoned (its run died).
-DEFAULT_CLAIM_TIMEOUT = 600.0
 # A live run renews its claims this many times within one timeout.
 RENEWALS_PER_TIMEOUT = 3
 INTERRUPTED = ("A delivery run stopped before this message's outcome was recorded; "
@@ -111,12 +107,12 @@ class SMTPConnection(Connection):
 def connect() -> Connection:
     """One SMTP connection from the app's Flask-Mail settings (what ``mail.connect()`` makes, with a timeout)."""
     return SMTPConnection(current_app.extensions["mail"],
-                          float(current_app.config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT))
+                          float(current_app.config["MAIL_TIMEOUT"]))
 
 
 def claim_timeout() -> timedelta:
     """MAIL_CLAIM_TIMEOUT: how old an unrenewed claim must be to count as abandoned."""
-    return timedelta(seconds=float(current_app.config.get("MAIL_CLAIM_TIMEOUT") or DEFAULT_CLAIM_TIMEOUT))
+    return timedelta(seconds=float(current_app.config["MAIL_CLAIM_TIMEOUT"]))
 
 
 def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_not_due: bool = False,
@@ -134,7 +130,7 @@ def deliver_due(batch_size: int = 50, ids: list[int] | None = None, *, include_n
     commits each outcome before the next message), this thread claims and writes
     the next one, and renews the claims of both.
     """
-    if not current_app.config.get("MAIL_SERVER"):
+    if not current_app.config["MAIL_SERVER"]:
         raise NoMailServer("MAIL_SERVER is not configured: messages stay in the outbox")
     app = current_app._get_current_object()
     report = DeliveryReport(requeued=release_stale_claims())
@@ -191,7 +187,7 @@ def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None, inc
         db.session.rollback()
         _release(claimed)
         raise
-    sender = current_app.config.get("MAIL_DEFAULT_SENDER")
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
     items: list[tuple[Any, OutboxMail | Exception]] = []
     for row in rows:
         try:
@@ -305,7 +301,7 @@ class _Outcomes:
     under way. Used by the sending thread, on a database connection of its own."""
 
     def __init__(self):
-        self.max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self.max_attempts = int(current_app.config["MAIL_MAX_ATTEMPTS"])
         self.connection = db.engine.connect()
         # What happened to which message (committed), for the run's report.
         self.results: list[tuple[str, int, str | None]] = []
@@ -515,8 +511,6 @@ class _Batch:
 
 # --- in-process background delivery -----------------------------------------------
 
-DEFAULT_DELIVERY_INTERVAL = 60.0
-
 
 class BackgroundDelivery:
     """One delivery thread per app and process.
@@ -619,7 +613,7 @@ class BackgroundDelivery:
 
         with self.app.app_context():
             try:
-                deliver_due(batch_size=int(self.app.config.get("MAIL_BATCH_SIZE") or 50), stop=self._stop_event)
+                deliver_due(batch_size=int(self.app.config["MAIL_BATCH_SIZE"]), stop=self._stop_event)
                 return next_attempt()
             except NoMailServer:
                 return None
@@ -656,7 +650,7 @@ def start_serving(app: Flask) -> bool:
     """
     from meetings.mail.outbox import delivery_mode
 
-    interval = float(app.config.get("MAIL_DELIVERY_INTERVAL", DEFAULT_DELIVERY_INTERVAL) or 0)
+    interval = float(app.config["MAIL_DELIVERY_INTERVAL"])
     if delivery_mode(app) != "thread" or interval <= 0 or not _serving():
         return False
     background_delivery(app).run_every(interval)

@@ -158,7 +158,7 @@ def _row(recipient: Recipient, *, kind: str, reply_to: str | None = None) -> dic
         reply_to=reply_address, subject=None, text_body=None, html_body=None, ics=None, ics_method=None,
         prepare_args=json.dumps(recipient.args, sort_keys=True) if recipient.args else None,
         language=recipient.language or "en", status=QUEUED, attempts=0, next_attempt_at=now,
-        message_id=new_message_id(current_app.config.get("MAIL_DEFAULT_SENDER")),
+        message_id=new_message_id(current_app.config["MAIL_DEFAULT_SENDER"]),
         meeting_id=recipient.meeting_id, participant_id=recipient.participant_id, dedupe_key=recipient.dedupe_key,
     )
 
@@ -285,9 +285,9 @@ def next_attempt() -> datetime | None:
 def delivery_mode(app: Flask | None = None) -> str:
     """``celery``, ``thread`` or ``none``: how messages leave after a commit."""
     config = (app or current_app).config
-    if config.get("CELERY_BROKER_URL"):
+    if config["CELERY_BROKER_URL"]:
         return "celery"
-    if config.get("MAIL_SERVER"):
+    if config["MAIL_SERVER"]:
         return "thread"
     return "none"
 
@@ -305,7 +305,7 @@ def _after_commit(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
     app = session.info.pop(_PENDING_APP, None)
     asked = session.info.pop(_PENDING_ASKED, False)
-    if ids and app is not None and (asked or app.config.get("MAIL_DELIVER_AFTER_COMMIT", True)):
+    if ids and app is not None and (asked or app.config["MAIL_DELIVER_AFTER_COMMIT"]):
         start_delivery(app, sorted(ids))
 
 

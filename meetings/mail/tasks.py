@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TASK_NAME = "meetings.mail.deliver"
-DEFAULT_QUEUE = "meetings-mail"
-DEFAULT_SCHEDULE_SECONDS = 60.0
 
 
 def make_celery(flask_app: Flask) -> "Celery":
@@ -34,11 +32,11 @@ def make_celery(flask_app: Flask) -> "Celery":
     from celery import Celery
 
     config = flask_app.config
-    every = float(config.get("MAIL_DELIVERY_INTERVAL", DEFAULT_SCHEDULE_SECONDS) or 0)
+    every = float(config["MAIL_DELIVERY_INTERVAL"])
     celery = Celery("meetings", set_as_current=False)
     celery.conf.update(
         broker_url=config["CELERY_BROKER_URL"],
-        task_default_queue=config.get("CELERY_QUEUE") or DEFAULT_QUEUE,
+        task_default_queue=config["CELERY_QUEUE"],
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         # A web request must never hang on a broker that is down: give up fast, the rows wait.
@@ -56,7 +54,7 @@ def make_celery(flask_app: Flask) -> "Celery":
 
         with flask_app.app_context():
             try:
-                report = deliver_due(batch_size=int(config.get("MAIL_BATCH_SIZE") or 50), ids=ids)
+                report = deliver_due(batch_size=int(config["MAIL_BATCH_SIZE"]), ids=ids)
             except NoMailServer:
                 log.warning("MAIL_SERVER is not configured: messages stay in the outbox")
                 return {"sent": 0}
@@ -94,7 +92,7 @@ def create_celery_app() -> "Celery":
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     flask_app = create_app()
-    if not flask_app.config.get("CELERY_BROKER_URL"):
+    if not flask_app.config["CELERY_BROKER_URL"]:
         raise RuntimeError("CELERY_BROKER_URL is not set: the worker has no queue to read")
 
     def fresh_connections(**_kwargs) -> None:

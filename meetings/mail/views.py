@@ -91,7 +91,7 @@ def eml(message_id: int):
     message = _message_or_404(message_id)
     if not message.is_prepared:
         abort(404)
-    data = message_bytes(message, sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
+    data = message_bytes(message, sender=current_app.config["MAIL_DEFAULT_SENDER"],
                          date=message.sent_at or message.created_at)
     return Response(data, content_type="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="message-{message.id}.eml"',

@@ -110,21 +110,16 @@ def list_all_contacts() -> list[Contact]:
     return list(db.session.scalars(query))
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def contacts_query(search: str | None = None, organisation_id: int | None = None, language: str | None = None) -> Select:
     """Contacts by name, filtered by a search term (name, email, organisation), an organisation and a language."""
     query = (select(Contact).outerjoin(Contact.organisation)
              .options(contains_eager(Contact.organisation), selectinload(Contact.groups))
              .order_by(func.lower(Contact.name), Contact.id))
     if search:
-        pattern = _like_pattern(search)
-        query = query.where(or_(Contact.name.ilike(pattern, escape="\\"), Contact.email.ilike(pattern, escape="\\"),
-                                Organisation.name.ilike(pattern, escape="\\"),
-                                Organisation.short_name.ilike(pattern, escape="\\")))
+        query = query.where(or_(Contact.name.icontains(search, autoescape=True),
+                                Contact.email.icontains(search, autoescape=True),
+                                Organisation.name.icontains(search, autoescape=True),
+                                Organisation.short_name.icontains(search, autoescape=True)))
     if organisation_id is not None:
         query = query.where(Contact.organisation_id == organisation_id)
     if language:

@@ -151,15 +151,11 @@ def search_contacts(text: str | None) -> list[Contact]:
     query = (select(Contact).outerjoin(Contact.organisation)
              .options(selectinload(Contact.organisation)).order_by(Contact.name, Contact.id))
     if text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        query = query.where(or_(func.lower(Contact.name).like(pattern, escape="\\"),
-                                func.lower(Contact.email).like(pattern, escape="\\"),
-                                func.lower(Organisation.name).like(pattern, escape="\\")))
+        text = text.lower()
+        query = query.where(or_(func.lower(Contact.name).contains(text, autoescape=True),
+                                func.lower(Contact.email).contains(text, autoescape=True),
+                                func.lower(Organisation.name).contains(text, autoescape=True)))
     return list(db.session.scalars(query))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_groups() -> list[Group]:

@@ -54,7 +54,7 @@ def _queue(participant: Participant, *, kind: str, template: str, subject, metho
                 # From now on a change of time, place or agenda is offered as an update.
                 record_sent_details(meeting.original)
             ics = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
-                                 organizer_name=config.get("ORGANIZER_NAME"), base_url=config["BASE_URL"],
+                                 organizer_name=config["ORGANIZER_NAME"], base_url=config["BASE_URL"],
                                  rsvp_url=link, sequence=meeting.sequence, agenda=schedule,
                                  language=language).decode("utf-8")
     queue_email(to_email=participant.email, to_name=participant.name, subject=title, text_body=text_body,

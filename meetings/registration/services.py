@@ -658,18 +658,14 @@ def list_participants(meeting: Meeting, filters: ParticipantFilter | None = None
     if filters.kind:
         query = query.where(Participant.kind == filters.kind)
     if filters.organisation:
-        pattern = f"%{_escape_like(filters.organisation.lower())}%"
         query = query.outerjoin(Participant.organisation).where(
-            func.lower(func.coalesce(Organisation.name, Participant.organisation_name, "")).like(pattern, escape="\\"))
+            func.lower(func.coalesce(Organisation.name, Participant.organisation_name, ""))
+            .contains(filters.organisation.lower(), autoescape=True))
     people = list(db.session.scalars(query))
     order = {status: i for i, status in enumerate(("registered", "accepted", "waiting", "pending", "tentative",
                                                    "invited", "declined", "delegated", "cancelled"))}
     people.sort(key=lambda p: (order.get(p.status, 99), p.waitlist_position or 0, (p.name or "").lower(), p.id))
     return people
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def status_counts(meeting: Meeting) -> dict[str, int]:

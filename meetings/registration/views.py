@@ -29,17 +29,13 @@ bp = Blueprint("registration", __name__)
 admin = Blueprint("registration_admin", __name__, url_prefix="/manage/meetings")
 admin.before_request(require_organiser)
 
-# Per client address; settings can change them (a school's or company's NAT may need more).
-REGISTER_LIMIT = "10 per minute;60 per hour"
-PERSONAL_LINK_LIMIT = "30 per minute"
-
 
 def register_limit() -> str:
-    return current_app.config.get("REGISTRATION_RATE_LIMIT") or REGISTER_LIMIT
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
 def personal_link_limit() -> str:
-    return current_app.config.get("REGISTRATION_LINK_RATE_LIMIT") or PERSONAL_LINK_LIMIT
+    return current_app.config["REGISTRATION_LINK_RATE_LIMIT"]
 
 
 def reason_text(code: str, meeting: Meeting | None = None) -> str:

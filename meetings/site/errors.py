@@ -59,7 +59,7 @@ def init_errors(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         db.session.rollback()
-        if app.testing and not app.config.get("RENDER_500_IN_TESTS"):
+        if app.testing and not app.config["RENDER_500_IN_TESTS"]:
             raise error
         app.logger.exception("Unhandled error", exc_info=error)
         return render_error(500)

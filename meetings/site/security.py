@@ -23,7 +23,7 @@ HSTS = "max-age=31536000"
 
 def init_security(app: Flask) -> None:
     # Production runs behind HTTPS (its cookies are Secure): browsers should not try plain HTTP.
-    https_only = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    https_only = bool(app.config["SESSION_COOKIE_SECURE"])
 
     @app.after_request
     def set_headers(response: Response) -> Response:
@@ -43,6 +43,6 @@ def init_proxy(app: Flask) -> None:
     values, which they wrote; anything before came from the client and is ignored). The rate
     limits then count per visitor, and external URLs and HTTPS checks see what the visitor sees.
     With 0, the default, these headers are ignored: a client could write anything into them."""
-    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    hops = int(app.config["TRUSTED_PROXY_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
