@@ -354,3 +354,14 @@ def test_updates_and_reminders_to_a_colleague_repeat_who_sent_them(client, sent)
         others = [m for address, m in mails.items() if address not in ("petra@example.de", "kim@example.org")]
         assert others and not any("in their place." in m.text_body or "stellvertretend teilzunehmen" in m.text_body
                                   for m in others), kind
+
+
+def test_the_page_after_sending_a_colleague_says_so_once_in_the_invitees_language(client, sent):
+    _, people = sent
+    annelies = people[1]  # reads Dutch
+    response = post_form(client, f"{url(annelies)}/delegate",
+                         {"colleague_name": "Bas Bakker", "colleague_email": "bas@example.nl"}, form_url=url(annelies))
+    assert response.status_code == 302
+    page = text_of(client.get(response.headers["Location"]))
+    assert page.count("U hebt een collega in uw plaats gestuurd.") == 1
+    assert "You have sent a colleague" not in page
