@@ -35,6 +35,7 @@ from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
 from meetings.mail.outbox import Content, Recipient, queue_later
 from meetings.participants.models import Participant
+from meetings.participants.services import SentBy, who_sent
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
             # not carry the new details at an old SEQUENCE (the update will), so it goes without
             # a calendar part; after an update it carries the current SEQUENCE.
             sequence, calendar = meeting.sequence, not unsent[meeting.id]
-        sent_by = _sent_by(participant) if message.kind == "invitation" else None
+        # A colleague is told who sent them in every mail that asks them to come.
+        sent_by = who_sent(participant) if message.kind in ("invitation", "update", "reminder") else None
         key = (meeting.uid, meeting.updated_at, message.kind, language, sequence, args.get("note"),
                participant.kind, participant.status, feed is not None, asked_again, calendar, sent_by)
         letter = letters.get(key)
@@ -160,22 +162,6 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
                                             sent_by=sent_by)
         contents[message.id] = letter.to(participant, feed, delegated.get(participant.id, (None, None)))
     return contents
-
-
-@dataclass(frozen=True)
-class SentBy:
-    """The invitee who sent a colleague in their place, as the colleague's invitation names them."""
-
-    name: str
-    organisation: str
-    message: str | None
-
-
-def _sent_by(participant: Participant) -> SentBy | None:
-    source = participant.delegated_from if participant.delegated_from_id is not None else None
-    if source is None:
-        return None
-    return SentBy(source.name or source.email or "", source.organisation_label, participant.delegation_message)
 
 
 def delegations(participants: Iterable[Participant]) -> dict[int, tuple[str | None, str | None]]:

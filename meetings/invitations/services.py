@@ -20,7 +20,7 @@ from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
 from meetings.participants.models import Participant
-from meetings.participants.services import remove_participant
+from meetings.participants.services import remove_participant, sent_by
 from meetings.registration import services as seats
 
 ANSWERS = ("accepted", "tentative", "declined")
@@ -307,7 +307,7 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
         participant.status = "delegated"
         participant.responded_at = utcnow()
         db.session.flush()
-        seats.tell_already_on_list(taken, asked_by=participant.name or participant.email)
+        seats.tell_already_on_list(taken, asked_by=sent_by(participant, colleague.message))
         return taken
     substitute = Participant(
         meeting=meeting, kind="invitee", status="invited", name=colleague.name.strip(), email=email,

@@ -26,6 +26,27 @@ class InviteResult:
     already: int = 0
 
 
+@dataclass(frozen=True)
+class SentBy:
+    """The invitee who sent a colleague in their place, as the colleague's mails name them."""
+
+    name: str
+    organisation: str
+    message: str | None
+
+
+def sent_by(delegator: Participant, message: str | None) -> SentBy:
+    """How mails to a colleague name the invitee ``delegator`` who sent them, with what they wrote."""
+    return SentBy(delegator.name or delegator.email or "", delegator.organisation_label,
+                  (message or "").strip() or None)
+
+
+def who_sent(participant: Participant) -> SentBy | None:
+    """The invitee who sent ``participant`` in their place (with their message), or None."""
+    source = participant.delegated_from if participant.delegated_from_id is not None else None
+    return sent_by(source, participant.delegation_message) if source is not None else None
+
+
 def contacts_for(contact_ids: Iterable[int] = (), groups: Iterable[int] = (),
                  organisations: Iterable[int] = ()) -> list[Contact]:
     """The people meant by a choice of contacts, groups and organisations (ids),

@@ -18,6 +18,7 @@ from meetings.events.queries import agenda_schedule
 from meetings.events.services import record_sent_details
 from meetings.mail.outbox import queue_email
 from meetings.participants.models import Participant
+from meetings.participants.services import SentBy
 
 
 def manage_url(participant: Participant) -> str:
@@ -114,11 +115,11 @@ def send_link(participant: Participant) -> None:
            link=personal_link(participant))
 
 
-def send_already_on_list(participant: Participant, *, asked_by: str | None = None) -> None:
+def send_already_on_list(participant: Participant, *, asked_by: SentBy | None = None) -> None:
     """Queue "this address is already on the list, here is your link" to the address's owner.
 
     Sent instead of telling whoever typed the address (the public form, or an invitee
-    naming a colleague, ``asked_by``) that it is known: the pages answer the same
+    naming a colleague, ``asked_by``, whose message is passed on) that it is known: the pages answer the same
     whether or not it was, and only the owner learns that it was.
     """
     def subject(meeting) -> str:

@@ -29,6 +29,7 @@ from meetings.extensions import db
 from meetings.mail.models import SENDING, OutboxMessage
 from meetings.network.models import Organisation
 from meetings.participants.models import Participant, new_token
+from meetings.participants.services import SentBy
 from meetings.registration import notifications
 from meetings.registration.models import CHOICE_KINDS, QUESTION_KINDS, RegistrationAnswer, RegistrationQuestion
 
@@ -352,9 +353,10 @@ def register_or_tell(meeting: Meeting, data: RegistrationData) -> Participant:
     return known
 
 
-def tell_already_on_list(participant: Participant, *, asked_by: str | None = None) -> None:
+def tell_already_on_list(participant: Participant, *, asked_by: SentBy | None = None) -> None:
     """Email the owner of an address already on the meeting's list that it is, with their
-    personal link; ``asked_by`` names the invitee who proposed them as a colleague. Flushes."""
+    personal link; ``asked_by`` is the invitee who proposed them as a colleague, with their
+    message. Flushes."""
     if participant.email:
         notifications.send_already_on_list(participant, asked_by=asked_by)
 

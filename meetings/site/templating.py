@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from meetings.calendar.links import webcal_url
 from meetings.core import formatting
-from meetings.core.markdown import render_markdown
+from meetings.core.markdown import plain_text, render_markdown
 from meetings.events.labels import meeting_status_label
 from meetings.events.models import Meeting
 from meetings.participants.labels import participant_status_label
@@ -61,6 +61,7 @@ def auto_dir(value) -> Markup:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["plain_text"] = plain_text
     app.jinja_env.filters["date_long"] = formatting.date_long
     app.jinja_env.filters["date_medium"] = formatting.date_medium
     app.jinja_env.filters["datetime_short"] = formatting.datetime_short

@@ -301,3 +301,67 @@ def test_a_message_with_control_characters_or_too_long_is_refused(client, sent):
         assert 'id="colleague_message-error"' in text_of(response)
     db.session.expire_all()
     assert db.session.get(Participant, people[2].id).status == "invited"
+
+
+def test_a_colleague_already_on_the_list_is_told_who_sent_them_and_their_message(client, sent):
+    _, people = sent
+    juergen, annelies = people[0], people[1]  # Annelies is invited already and reads Dutch
+    message = "Kun jij <b>gaan</b> & verslag doen?\nDank!"
+    response = post_form(client, f"{url(juergen)}/delegate",
+                         {"colleague_name": "Annelies", "colleague_email": "annelies@example.nl",
+                          "colleague_message": message}, form_url=url(juergen))
+    assert response.status_code == 302
+    [mail] = [m for m in outbox("registration_already") if m.to_email == "annelies@example.nl"]
+    assert mail.language == "nl"
+    assert "Jürgen Weiß (IHK Nord Westfalen) heeft ons gevraagd u" in mail.text_body
+    assert "Uw bericht:" not in mail.text_body and "Het bericht aan u:\n" + message in mail.text_body
+    assert ('<span dir="auto">Jürgen Weiß</span> (<span dir="auto">IHK Nord Westfalen</span>)'
+            in mail.html_body)
+    assert "Kun jij &lt;b&gt;gaan&lt;/b&gt; &amp; verslag doen?<br>Dank!</blockquote>" in mail.html_body
+    assert '<blockquote class="note" dir="auto"' in mail.html_body
+    assert "<b>gaan</b>" not in mail.html_body
+    assert f"/rsvp/{annelies.token}" in mail.text_body
+
+
+def test_updates_and_reminders_to_a_colleague_repeat_who_sent_them(client, sent):
+    from meetings.events.models import Meeting
+
+    meeting, people = sent
+    juergen, sam = people[0], people[2]
+    message = "Bitte übernimm <b>das</b>."
+    post_form(client, f"{url(juergen)}/delegate",
+              {"colleague_name": "Petra Schulte", "colleague_email": "petra@example.de", "colleague_message": message},
+              form_url=url(juergen))
+    post_form(client, f"{url(sam)}/delegate", {"colleague_name": "Kim Kelly", "colleague_email": "kim@example.org"},
+              form_url=url(sam))
+    meeting = db.session.get(Meeting, meeting.id)
+    meeting.description = "Now with a lab tour."
+    services.send_update(meeting, "Lab tour added.")
+    db.session.commit()
+    services.remind(db.session.get(Meeting, meeting.id))
+    db.session.commit()
+    for kind in ("update", "reminder"):
+        mails = {m.to_email: m for m in outbox(kind)}
+        petra, kim = mails["petra@example.de"], mails["kim@example.org"]
+        assert "Jürgen Weiß (IHK Nord Westfalen) hat Sie gebeten, stellvertretend teilzunehmen." in petra.text_body
+        assert "Die Nachricht an Sie:\n" + message in petra.text_body
+        assert ('<p class="sent-by"><strong dir="auto">Jürgen Weiß</strong> (<span dir="auto">IHK Nord Westfalen'
+                '</span>) hat Sie gebeten, stellvertretend teilzunehmen.</p>') in petra.html_body
+        assert "übernimm &lt;b&gt;das&lt;/b&gt;.</blockquote>" in petra.html_body and "<b>das</b>" not in petra.html_body
+        assert "Sam Taylor asked you to attend in their place." in kim.text_body
+        assert "message to you" not in kim.text_body
+        # Nobody else is told of a delegation that is not theirs.
+        others = [m for address, m in mails.items() if address not in ("petra@example.de", "kim@example.org")]
+        assert others and not any("in their place." in m.text_body or "stellvertretend teilzunehmen" in m.text_body
+                                  for m in others), kind
+
+
+def test_the_page_after_sending_a_colleague_says_so_once_in_the_invitees_language(client, sent):
+    _, people = sent
+    annelies = people[1]  # reads Dutch
+    response = post_form(client, f"{url(annelies)}/delegate",
+                         {"colleague_name": "Bas Bakker", "colleague_email": "bas@example.nl"}, form_url=url(annelies))
+    assert response.status_code == 302
+    page = text_of(client.get(response.headers["Location"]))
+    assert page.count("U hebt een collega in uw plaats gestuurd.") == 1
+    assert "You have sent a colleague" not in page
