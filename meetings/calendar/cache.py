@@ -7,7 +7,11 @@ moves with its agenda, topics and venue too, see ``events.models``), the
 language, the base address, and for a personal feed the reader's own row
 and reminder. A new version of the feed builds only the events whose key is
 new. The keys of old versions are simply never asked for again and fall out
-of the cache, least recently used first. One cache per application.
+of the cache, least recently used first.
+
+Beside them, the last few whole public feeds by ETag (which covers everything
+their bytes depend on): a calendar server fetching the current feed in full again
+gets it without a thousand events being looked up and joined. One of each per application.
 """
 from __future__ import annotations
 
@@ -58,9 +62,41 @@ class EventCache:
             self._events.clear()
 
 
+class FeedBodies:
+    """The last few feed bodies built, by ETag, safe across threads."""
+
+    def __init__(self, size: int = 12):
+        self.size = size
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str, build: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+                return body
+        body = build()
+        with self._lock:
+            self._bodies[etag] = body
+            while len(self._bodies) > self.size:
+                self._bodies.popitem(last=False)
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+
+
 def init_app(app: Flask) -> None:
-    """Give the application its event cache."""
+    """Give the application its event cache and its feed bodies."""
     app.extensions["calendar_events"] = EventCache()
+    app.extensions["calendar_bodies"] = FeedBodies()
+
+
+def feed_bodies() -> FeedBodies:
+    """The current application's last feed bodies."""
+    return current_app.extensions["calendar_bodies"]
 
 
 def event_cache() -> EventCache:

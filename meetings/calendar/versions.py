@@ -136,8 +136,9 @@ _MARK_QUERY = select(FeedMark.etag, FeedMark.last_modified, FeedMark.version, Fe
 
 def current_mark(key: str, *, settings: str, now: datetime) -> Mark | None:
     """The stored validators of the feed ``key`` if they are still the feed's, else None.
-    One primary-key lookup through the app's session."""
-    row = db.session.execute(_MARK_QUERY, {"key": key}).first()
+    One primary-key lookup on the app's session's connection (a Core statement: no ORM
+    objects to make, so none of the ORM's execution path)."""
+    row = db.session.connection().execute(_MARK_QUERY, {"key": key}).first()
     if row is None:
         return None
     etag, last_modified, stored, stale_at, version = row

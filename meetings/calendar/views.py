@@ -21,7 +21,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import is_resource_modified, parse_accept_header, quote_etag
 
 from meetings.calendar import builder, links, personal
-from meetings.calendar.cache import event_cache
+from meetings.calendar.cache import event_cache, feed_bodies
 from meetings.calendar.feeds import (DEFAULT_PAST_DAYS, FeedState, download_etag, feed_entries, feed_key,
                                      feed_meetings, feed_state, meeting_for_download, meetings_by_id,
                                      settings_digest)
@@ -162,7 +162,7 @@ def _public_events(state: FeedState, *, now: datetime, past_days: int, language:
         shown = in_language(meeting, language)
         events[meeting.id] = cache.put(key(meeting.id, meeting.updated_at), builder.rendered(
             builder.meeting_event(shown, base_url=base_url, language=language, agenda=agenda_schedule(shown))))
-    return [events[meeting_id] for meeting_id, _ in entries if events[meeting_id] is not None]
+    return [events[meeting_id] for meeting_id, _changed in entries if events[meeting_id] is not None]
 
 
 def _feed(topic_slug: str | None):
@@ -192,15 +192,17 @@ def _feed(topic_slug: str | None):
                 name = _("Cluster meetings: %(topic)s", topic=state.topic_name)
         return builder.feed_of(events, name=name, uid=builder.stable_uid(base_url, "calendar", topic_slug or ""))
 
-    return _answer(state.etag, state.last_modified, FEED_CACHE, build)
+    return _answer(state.etag, state.last_modified, FEED_CACHE, lambda: feed_bodies().get(state.etag, build))
 
 
 @bp.route("/calendar.ics")
+@limiter.exempt
 def public_feed():
     return _feed(None)
 
 
 @bp.route("/calendar/<topic_slug>.ics")
+@limiter.exempt
 def topic_feed(topic_slug: str):
     return _feed(topic_slug)
 
@@ -253,6 +255,7 @@ def _personal_event(participant: Participant, *, language: str, base_url: str, a
 
 
 @bp.route("/feeds/<token>.ics")
+@limiter.exempt
 def personal_feed(token: str):
     if not personal.plausible_token(token):
         abort(404)

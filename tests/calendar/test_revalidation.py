@@ -243,9 +243,21 @@ def test_a_changed_setting_is_not_answered_from_the_mark(app, client):
     assert after.status_code == 200 and b"https://elsewhere.test" in after.data
 
 
-def test_each_event_is_built_once_per_version(client, monkeypatch):
+def test_the_full_feed_is_built_once_per_version(client, monkeypatch):
     make_meeting(agenda=2)
     first = client.get("/calendar.ics")
+    built = []
+    original = calendar_views.builder.feed_of
+    monkeypatch.setattr(calendar_views.builder, "feed_of", lambda *a, **kw: built.append(1) or original(*a, **kw))
+    assert client.get("/calendar.ics").data == first.data and built == []
+    make_meeting()
+    assert client.get("/calendar.ics").data != first.data and built == [1]
+
+
+def test_each_event_is_built_once_per_version(app, client, monkeypatch):
+    make_meeting(agenda=2)
+    first = client.get("/calendar.ics")
+    app.extensions["calendar_bodies"].clear()  # the whole body is kept too: build it again
     built = []
     original = calendar_views.builder.meeting_event
     monkeypatch.setattr(calendar_views.builder, "meeting_event",
