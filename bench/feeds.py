@@ -140,7 +140,7 @@ class Gunicorn:
 
     def __enter__(self) -> "Gunicorn":
         command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "sync",
-                   "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "bench._feeds_wsgi:app"]
+                   "--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--log-level", "warning", "bench._feeds_wsgi:app"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
