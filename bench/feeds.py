@@ -155,7 +155,11 @@ class Gunicorn:
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(30)
+            try:
+                self.process.wait(120)
+            except subprocess.TimeoutExpired:  # a busy machine: do not lose the figures to a slow exit
+                self.process.kill()
+                self.process.wait()
 
 
 def forget_built(app) -> None:
