@@ -4,12 +4,15 @@ Serves the app with gunicorn (2 sync workers) and measures, in the same run and
 with the same load generator, a bare Flask "hello world" (bench/_feeds_wsgi.py),
 /calendar.ics answered 304 (If-None-Match), /calendar.ics answered 304 by date
 alone (If-Modified-Since, as Apple Calendar asks) and /calendar.ics answered in
-full (each worker builds it once per version, then serves the bytes it keeps):
-requests per second and median latency, each as a ratio to hello world. Then
-profiles building the full feed in-process (nothing kept) and prints where its time goes.
+full: requests per second and median latency, each as a ratio to hello world.
+Then the cold rebuild: one meeting changed (through the app's session, as an
+organiser's edit is), then one request for the full feed, timed through HTTP;
+the median of ten. Then profiles building the full feed in-process (nothing kept)
+and prints where its time goes.
 ``BENCH_DATABASE_URL`` names a PostgreSQL server to run on (a scratch database is
 made there and dropped; default: a fresh SQLite file). The issue's target: the 304
-path at least 0.7 of hello world's requests per second.
+path at least 0.5 of hello world's requests per second, the cold rebuild within 80 ms
+on PostgreSQL.
 """
 from __future__ import annotations
 
@@ -33,7 +36,9 @@ WORKERS = 2
 CLIENTS = 2
 ROUNDS = 3
 SECONDS = {"hello": 3.0, "feed_304": 3.0, "feed_304_date": 3.0, "feed_full": 3.0}
-TARGET_304 = 0.7
+TARGET_304 = 0.5
+TARGET_COLD_MS = 80
+COLD_RUNS = 10
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -135,7 +140,7 @@ class Gunicorn:
 
     def __enter__(self) -> "Gunicorn":
         command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "sync",
-                   "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "bench._feeds_wsgi:app"]
+                   "--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--log-level", "warning", "bench._feeds_wsgi:app"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -150,13 +155,59 @@ class Gunicorn:
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(30)
+            try:
+                self.process.wait(120)
+            except subprocess.TimeoutExpired:  # a busy machine: do not lose the figures to a slow exit
+                self.process.kill()
+                self.process.wait()
 
 
-def profile(app, runs: int = 3) -> dict:
+def forget_built(app) -> None:
+    """Empty whatever the app keeps of built feeds (their events, or whole bodies in older versions)."""
+    for name in ("calendar_events", "calendar_bodies"):
+        cache = app.extensions.get(name)
+        if cache is not None:
+            cache.clear()
+    from meetings.calendar import views
+
+    bodies = getattr(views, "feed_bodies", None)  # a module-level cache in older versions
+    if hasattr(bodies, "clear"):
+        bodies.clear()
+
+
+def change_one(app, n: int) -> None:
+    """Edit one meeting's title through the app's session and commit, as an organiser's edit does."""
+    from sqlalchemy import select
+
+    from meetings.events.models import Meeting
+    from meetings.extensions import db
+
+    with app.app_context():
+        meeting = db.session.scalar(select(Meeting).where(Meeting.slug == f"meeting-{(n * 37) % MEETINGS}"))
+        meeting.title = f"Cluster meeting, edit {n}"
+        db.session.commit()
+        db.session.remove()
+
+
+def cold_rebuild(app, port: int, runs: int = COLD_RUNS) -> dict:
+    """After each one-meeting change, one full GET of /calendar.ics: its latency through HTTP."""
+    latencies = []
+    for n in range(runs + 2):
+        change_one(app, n)
+        started = time.perf_counter()
+        status, data = _request(port, "/calendar.ics", {})
+        elapsed = time.perf_counter() - started
+        if status != 200 or f"edit {n}".encode() not in data:
+            raise RuntimeError("the rebuilt feed does not show the change")
+        if n >= 2:  # the first two warm both workers' view of the new state
+            latencies.append(elapsed)
+    return {"runs": runs, "median_ms": statistics.median(latencies) * 1000,
+            "min_ms": min(latencies) * 1000, "max_ms": max(latencies) * 1000}
+
+
+def profile(app, runs: int = 1) -> dict:
     """Build the full feed ``runs`` times under cProfile (the body cache emptied before each, so
     it is built every time); the share of time in each part."""
-    from meetings.calendar.views import feed_bodies
     from meetings.extensions import db
 
     client = app.test_client()
@@ -166,7 +217,7 @@ def profile(app, runs: int = 3) -> dict:
     profiler.enable()
     for _ in range(runs):
         db.session.remove()
-        feed_bodies.clear()
+        forget_built(app)
         assert client.get("/calendar.ics").status_code == 200
     profiler.disable()
     per_request = (time.perf_counter() - started) / runs
@@ -215,7 +266,6 @@ def run(database_url: str | None = None) -> dict:
             etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
             profiled = profile(app)
             db.session.remove()
-            db.engine.dispose()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "BASE_URL": "http://meetings.test",
                "MAIL_DEFAULT_SENDER": "cluster@meetings.test", "FLASK_ENV_NAME": "production", "PYTHONPATH": str(ROOT)}
         results: dict[str, list[dict]] = {name: [] for name in SECONDS}
@@ -230,6 +280,7 @@ def run(database_url: str | None = None) -> dict:
             for _ in range(ROUNDS):
                 for name, (path, headers, status) in cases.items():
                     results[name].append(load(server.port, path, headers, SECONDS[name], status))
+            cold = cold_rebuild(app, server.port)
 
     summary = {name: {"rate": statistics.median(r["rate"] for r in runs),
                       "median_ms": statistics.median(r["median_ms"] for r in runs),
@@ -240,11 +291,11 @@ def run(database_url: str | None = None) -> dict:
         summary[name]["latency_ratio"] = round(hello["median_ms"] / summary[name]["median_ms"], 3)
     return {"meetings": MEETINGS, "agenda_items": AGENDA_ITEMS, "workers": WORKERS, "clients": CLIENTS,
             "database": "postgresql" if database_url else "sqlite", "feed_bytes": len(full),
-            "results": summary, "profile": profiled}
+            "results": summary, "cold_rebuild": cold, "profile": profiled}
 
 
 def main() -> int:
-    """Print the figures (and keep them in bench/results/feeds.json); 1 if the 304 path is under the target."""
+    """Print the figures (and keep them in bench/results/feeds.json); 1 if a target is missed."""
     result = run(os.environ.get("BENCH_DATABASE_URL"))
     r = result["results"]
     print(f"{result['meetings']} meetings x {result['agenda_items']} agenda items, {result['database']}, "
@@ -256,6 +307,9 @@ def main() -> int:
         ratios = (f"{row['rate_ratio']:>14.3f}{row['latency_ratio']:>16.3f}" if name != "hello"
                   else f"{1:>14.3f}{1:>16.3f}")
         print(f"{label:24}{row['rate']:>10.1f}{row['median_ms']:>12.2f}{ratios}")
+    c = result["cold_rebuild"]
+    print(f"cold rebuild after a one-meeting change (full GET, median of {c['runs']}): "
+          f"{c['median_ms']:.1f} ms (min {c['min_ms']:.1f}, max {c['max_ms']:.1f})")
     p = result["profile"]
     print(f"Building the full feed in-process: {p['seconds_per_request'] * 1000:.0f} ms per request under cProfile; "
           "where the time goes:")
@@ -266,7 +320,8 @@ def main() -> int:
     (RESULTS / "feeds.json").write_text(json.dumps({k: v for k, v in result.items() if k != "profile"}
                                                    | {"profile": {k: v for k, v in p.items() if k != "top"}},
                                                    indent=2) + "\n")
-    return 0 if min(r["feed_304"]["rate_ratio"], r["feed_304_date"]["rate_ratio"]) >= TARGET_304 else 1
+    cold_ok = result["database"] != "postgresql" or c["median_ms"] <= TARGET_COLD_MS
+    return 0 if min(r["feed_304"]["rate_ratio"], r["feed_304_date"]["rate_ratio"]) >= TARGET_304 and cold_ok else 1
 
 
 if __name__ == "__main__":

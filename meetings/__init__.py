@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_errors(app)
     register_commands(app)
-    register_feed_revalidation(app)
+    register_feeds(app)
     register_mail_delivery(app)
     register_proxy(app)
     return app
@@ -123,10 +123,12 @@ def register_errors(app: Flask) -> None:
     init_errors(app)
 
 
-def register_feed_revalidation(app: Flask) -> None:
-    from meetings.calendar.views import init_feed_revalidation
+def register_feeds(app: Flask) -> None:
+    """The feeds' data version follows the app's session; their events are kept per application."""
+    from meetings.calendar import cache, versions
 
-    init_feed_revalidation(app)
+    versions.init_app(app)
+    cache.init_app(app)
 
 
 def register_mail_delivery(app: Flask) -> None:

@@ -43,28 +43,15 @@ def count_queries():
     """Collect the SQL statements sent to the database inside the block (a list, filled as they run)."""
     from meetings.extensions import db
 
-    from meetings.calendar.versions import MarkReader
-
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    # The feeds' quick 304 reads its mark over a driver connection of its own, which
-    # the engine's events do not see: its statement is counted here.
-    read = MarkReader.read
-
-    def read_mark(reader, key):
-        if not reader.pooled:
-            statements.append(reader.sql)
-        return read(reader, key)
-
     event.listen(db.engine, "before_cursor_execute", record)
-    MarkReader.read = read_mark
     try:
         yield statements
     finally:
-        MarkReader.read = read
         event.remove(db.engine, "before_cursor_execute", record)
 
 

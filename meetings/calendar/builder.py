@@ -412,6 +412,37 @@ def personal_feed(events: Iterable[Event], *, name: str, uid: str) -> bytes:
     return serialise(calendar(list(events), name=name, uid=uid, refresh=REFRESH))
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One VEVENT as it stands in a calendar: its folded bytes, and the years each zone
+    it uses is needed for (its VTIMEZONE belongs to the calendar, not the event)."""
+
+    data: bytes
+    zones: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def rendered(event: Event) -> Rendered:
+    """``event`` serialised on its own, to be kept and put into feeds with :func:`feed_of`."""
+    zones = tuple((zone, tuple(sorted(years))) for zone, years in sorted(_zone_years([event]).items()))
+    return Rendered(serialise(event), zones)
+
+
+def feed_of(events: Sequence[Rendered], *, name: str, uid: str, description: str | None = None,
+            url: str | None = None) -> bytes:
+    """A feed around events already rendered: the same bytes as :func:`feed` or
+    :func:`personal_feed` give for the events they were rendered from."""
+    years: dict[str, set[int]] = {}
+    for event in events:
+        for zone, zone_years in event.zones:
+            years.setdefault(zone, set()).update(zone_years)
+    cal = calendar([], name=name, description=description, uid=uid, refresh=REFRESH, url=url)
+    for zone, zone_years in sorted(years.items()):
+        cal.add_component(vtimezone(zone, zone_years))
+    shell = serialise(cal)
+    end = b"END:VCALENDAR\r\n"
+    return b"".join([shell[:-len(end)], *(event.data for event in events), end])
+
+
 class Invitation:
     """iTIP REQUESTs or CANCELs of one meeting to many participants (RFC 5546, sent by iMIP).
 

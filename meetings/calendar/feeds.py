@@ -169,6 +169,28 @@ def feed_meetings(topic_id: int | None, *, now: datetime, past_days: int) -> lis
     return list(db.session.scalars(query))
 
 
+def feed_entries(topic_id: int | None, *, now: datetime, past_days: int) -> list[tuple[int, datetime]]:
+    """(id, last change) of the meetings ``feed_meetings`` returns, in the same order, from
+    one light query: enough to tell which of their events are already rendered."""
+    query = (select(Meeting.id, Meeting.updated_at)
+             .where(_public(), Meeting.ends_at >= now - timedelta(days=past_days))
+             .order_by(Meeting.starts_at, Meeting.id))
+    if topic_id is not None:
+        query = query.where(Meeting.id.in_(select(meeting_topics.c.meeting_id)
+                                           .where(meeting_topics.c.topic_id == topic_id)))
+    return [(meeting_id, updated_at) for meeting_id, updated_at in db.session.execute(query)]
+
+
+def meetings_by_id(ids: list[int]) -> list[Meeting]:
+    """The meetings ``ids`` (any order) with venue, topics and agenda loaded as ``feed_meetings`` loads them."""
+    found: list[Meeting] = []
+    for start in range(0, len(ids), 500):  # bound the statement's parameters
+        found += db.session.scalars(
+            select(Meeting).where(Meeting.id.in_(ids[start:start + 500]))
+            .options(joinedload(Meeting.venue), subqueryload(Meeting.topics), subqueryload(Meeting.agenda_items)))
+    return found
+
+
 def meeting_for_download(slug: str) -> Meeting | None:
     """The meeting at ``slug`` with its venue (any visibility: the caller checks access)."""
     return db.session.scalar(select(Meeting).where(Meeting.slug == slug).options(joinedload(Meeting.venue)))

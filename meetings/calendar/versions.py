@@ -3,60 +3,111 @@ shows, and the one-lookup check of whether a feed's stored ETag is still current
 
 Feeds are polled every few hours for years and the client nearly always holds the
 current copy, but a feed's validators come from an aggregate over its meetings.
-So every commit that wrote to a table a feed shows raises one counter
-(``DataVersion``), whatever wrote it (the ORM's unit of work, a bulk ``update()``,
-raw SQL through a session or a connection, another process), and each feed's mark
-(``FeedMark``) keeps the counter's value its ETag was computed at and the moment
-time alone changes the feed. While both hold, the stored ETag is the feed's ETag.
+So every commit of the app's session (``db.session``) that wrote to a table a feed
+shows raises one counter (``DataVersion``), and each feed's mark (``FeedMark``) keeps
+the counter's value its ETag was computed at and the moment time alone changes the
+feed. While both hold, the stored ETag is the feed's ETag.
+
+How a write is noticed, all on the app's session (``init_app`` listens once per process):
+
+- ``after_flush``: the unit of work inserted, changed or deleted an object mapped to a
+  tracked table (association rows such as a meeting's topics change their meeting);
+- ``do_orm_execute``: a statement run through ``session.execute``: an ``insert()``,
+  ``update()`` or ``delete()`` of a tracked table, or any textual SQL other than a
+  query (it is not parsed: a needless rise costs the next revalidation one aggregate);
+- ``before_commit`` flushes what is pending, and if anything was noticed raises the
+  counter in the committing transaction, so the rise and the change become visible
+  together; the end of the outermost transaction (commit or rollback) forgets the note.
+
+Every part of the app and its commands writes through this session; another
+process running the app does too. SQL sent on a bare connection of the engine
+(``engine.begin()``) bypasses the session: call :func:`note_change` with a session
+in the same transaction, or raise the counter with :func:`bump` on that connection.
 """
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, event, func, select
-from sqlalchemy.engine import Connection, Engine
+from flask import Flask
+from sqlalchemy import bindparam, event, func, inspect, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import TextClause
 
 from meetings.calendar.models import DataVersion, FeedMark
+from meetings.extensions import db
 
 # Everything a public or personal feed shows, and nothing written by merely reading one.
 TRACKED_TABLES = frozenset({"meetings", "agenda_items", "topics", "meeting_topics", "venues",
                             "participants", "contacts"})
-_TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _CHANGED = "calendar_data_changed"
-# Written straight to the driver inside the committing transaction: the same SQL on
-# SQLite and PostgreSQL, and the row lock is held only for the commit itself.
-_BUMP = (f"INSERT INTO {DataVersion.__tablename__} (id, version) VALUES (1, 1) "
-         f"ON CONFLICT (id) DO UPDATE SET version = {DataVersion.__tablename__}.version + 1")
+# The same SQL on SQLite and PostgreSQL; the row lock is held only for the commit itself.
+_BUMP = text(f"INSERT INTO {DataVersion.__tablename__} (id, version) VALUES (1, 1) "
+             f"ON CONFLICT (id) DO UPDATE SET version = {DataVersion.__tablename__}.version + 1")
+_QUERIES = ("SELECT", "WITH", "PRAGMA", "SHOW", "EXPLAIN")
 
 
-def writes_tracked(statement: str) -> bool:
-    """Whether the SQL ``statement`` inserts, updates or deletes rows of a table a feed shows."""
-    match = _TARGET.match(statement)
-    return match is not None and match.group(1).lower() in TRACKED_TABLES
+def _tracked_object(obj) -> bool:
+    return any(table.name in TRACKED_TABLES for table in inspect(obj).mapper.tables)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_write(conn: Connection, cursor, statement: str, parameters, context, executemany) -> None:
-    if writes_tracked(statement):
-        conn.info[_CHANGED] = True
+def note_change(session: Session) -> None:
+    """Raise the data version when ``session``'s transaction commits."""
+    session.info[_CHANGED] = True
 
 
-@event.listens_for(Engine, "commit")
-def _bump_on_commit(conn: Connection) -> None:
-    if conn.info.pop(_CHANGED, False):
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(_BUMP)
-        finally:
-            cursor.close()
+def _after_flush(session: Session, flush_context) -> None:
+    if session.info.get(_CHANGED):
+        return
+    if any(_tracked_object(obj) for obj in (*session.new, *session.deleted)) or any(
+            _tracked_object(obj) and session.is_modified(obj) for obj in session.dirty):
+        note_change(session)
 
 
-@event.listens_for(Engine, "rollback")
-def _forget_on_rollback(conn: Connection) -> None:
-    conn.info.pop(_CHANGED, None)
+def writes_tracked(statement) -> bool:
+    """Whether a statement run through the session may write to a table a feed shows."""
+    if isinstance(statement, TextClause):
+        words = statement.text.split(None, 1)
+        return bool(words) and words[0].upper() not in _QUERIES
+    if not getattr(statement, "is_dml", False):
+        return False
+    table = getattr(statement, "table", None)
+    return getattr(table, "name", None) in TRACKED_TABLES
+
+
+def _do_orm_execute(state: ORMExecuteState) -> None:
+    if not state.is_select and writes_tracked(state.statement):
+        note_change(state.session)
+
+
+def bump(connection: Connection) -> None:
+    """Raise the data version in ``connection``'s transaction."""
+    connection.execute(_BUMP)
+
+
+def _before_commit(session: Session) -> None:
+    # Commit flushes after this hook runs: flush now, so the flush's writes are noticed.
+    session.flush()
+    if session.info.pop(_CHANGED, False):
+        # On the session's connection, not through session.execute: no ORM event for the bump itself.
+        bump(session.connection())
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)
+
+
+_LISTENERS = (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute),
+              ("before_commit", _before_commit), ("after_transaction_end", _after_transaction_end))
+
+
+def init_app(app: Flask) -> None:
+    """Listen to the app's database session for writes to what feeds show (once per process)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
 
 
 def current_version():
@@ -83,94 +134,11 @@ _MARK_QUERY = select(FeedMark.etag, FeedMark.last_modified, FeedMark.version, Fe
                      current_version()).where(FeedMark.key == bindparam("key"))
 
 
-class MarkReader:
-    """Reads feed marks for the 304 answer before the application runs.
-
-    Each thread keeps a driver connection of its own, outside the pool and in
-    autocommit, and sends the statement compiled once: checking a connection out
-    of the pool and running SQLAlchemy's execution path for one primary-key lookup
-    would cost ten times the lookup. The connections close when the engine is
-    disposed. An in-memory SQLite database is only reachable through the pool,
-    so it is read through the pool.
-    """
-
-    def __init__(self, engine: Engine):
-        dialect = engine.dialect
-        self.engine = engine
-        compiled = _MARK_QUERY.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.parameters = compiled.construct_params({"key": ""})
-        self.order = compiled.positiontup if dialect.positional else None
-        self.processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                           for column in _MARK_QUERY.selected_columns]
-        self.pooled = engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:")
-        self.local = threading.local()
-        self.opened: list = []
-        self.lock = threading.Lock()
-        event.listen(engine, "engine_disposed", lambda _engine: self.close())
-
-    def _connection(self):
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            dialect = self.engine.dialect
-            args, kwargs = dialect.create_connect_args(self.engine.url)
-            connection = dialect.connect(*args, **kwargs)
-            if hasattr(connection, "autocommit"):
-                connection.autocommit = True  # psycopg: no transaction left open between lookups
-            with self.lock:
-                self.opened.append(connection)
-            self.local.connection = connection
-        return connection
-
-    def read(self, key: str) -> tuple | None:
-        """The mark's row (etag, last_modified, version, stale_at, data version), or None."""
-        parameters = dict(self.parameters, key=key)
-        arguments = tuple(parameters[name] for name in self.order) if self.order is not None else parameters
-        if self.pooled:
-            with self.engine.connect() as conn:
-                row = conn.exec_driver_sql(self.sql, arguments).first()
-        else:
-            connection = self._connection()
-            try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(self.sql, arguments)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-            except Exception:
-                self._forget(connection)
-                raise
-        if row is None:
-            return None
-        return tuple(value if process is None else process(value) for process, value in zip(self.processors, row))
-
-    def _forget(self, connection) -> None:
-        self.local.connection = None
-        with self.lock:
-            if connection in self.opened:
-                self.opened.remove(connection)
-        try:
-            connection.close()
-        except Exception:  # noqa: BLE001 - a broken connection may not close cleanly
-            pass
-
-    def close(self) -> None:
-        """Close every thread's connection (the engine was disposed)."""
-        with self.lock:
-            opened, self.opened = self.opened, []
-        for connection in opened:
-            try:
-                connection.close()
-            except Exception:  # noqa: BLE001
-                pass
-        self.local = threading.local()
-
-
-def current_mark(reader: MarkReader, key: str, *, settings: str, now: datetime) -> Mark | None:
+def current_mark(key: str, *, settings: str, now: datetime) -> Mark | None:
     """The stored validators of the feed ``key`` if they are still the feed's, else None.
-    One statement, on a connection of its own (no ORM session)."""
-    row = reader.read(key)
+    One primary-key lookup on the app's session's connection (a Core statement: no ORM
+    objects to make, so none of the ORM's execution path)."""
+    row = db.session.connection().execute(_MARK_QUERY, {"key": key}).first()
     if row is None:
         return None
     etag, last_modified, stored, stale_at, version = row

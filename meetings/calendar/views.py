@@ -8,26 +8,25 @@ the current version gets a 304 before anything is built.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from flask import (Blueprint, Flask, Request, Response, abort, current_app, flash, g, redirect, render_template,
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
                    request, url_for)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
-from werkzeug.exceptions import HTTPException
-from werkzeug.http import parse_accept_header, quote_etag
+from werkzeug.http import is_resource_modified, parse_accept_header, quote_etag
 
 from meetings.calendar import builder, links, personal
-from meetings.calendar.feeds import (download_etag, feed_key, feed_meetings, feed_state,
-                                     meeting_for_download, settings_digest)
+from meetings.calendar.cache import event_cache, feed_bodies
+from meetings.calendar.feeds import (FeedState, download_etag, feed_entries, feed_key,
+                                     feed_meetings, feed_state, meeting_for_download, meetings_by_id,
+                                     settings_digest)
 from meetings.calendar.forms import FeedAlarmForm, alarm_minutes, alarm_value
-from meetings.calendar.versions import MarkReader, current_mark
+from meetings.calendar.versions import current_mark
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
 from meetings.events.languages import in_language
@@ -48,6 +47,8 @@ PRIVATE_CACHE = "private, no-store"
 # Personal feeds: only the subscriber's own client may keep a copy.
 PERSONAL_FEED_CACHE = "private, max-age=3600"
 MAX_SLUG_LENGTH = 120
+# Above this many events to build, the whole feed is loaded at once rather than meeting by id.
+MANY_MISSING = 100
 
 
 def _plausible(slug: str) -> bool:
@@ -79,19 +80,24 @@ def _language(default: str | None = None) -> str:
     return choose_language(current_app.config, request.args, request.headers.get("Accept-Language", ""), default)
 
 
-def _not_modified(etag: str, last_modified: datetime | None, req: Request | None = None) -> bool:
-    """Whether the client's copy is current (RFC 9110 13.2.2: If-None-Match wins when sent).
+def _current_mark(key: str, *, base_url: str, past_days: int, now: datetime):
+    """The feed's stored validators if they are current and the client asked whether its copy
+    is (a request without If-None-Match or If-Modified-Since cannot be answered 304)."""
+    if not (request.if_none_match or request.if_modified_since):
+        return None
+    return current_mark(key, settings=settings_digest(base_url, past_days), now=now)
+
+
+def _not_modified(etag: str, last_modified: datetime | None) -> bool:
+    """Whether the client's copy is current: werkzeug's conditional-request check (RFC 9110
+    13.2.2: If-None-Match wins when sent) against the feed's own validators.
 
     Feeds' Last-Modified only ever moves forward and moves with every new ETag
     (see ``feeds.settle_mark``), so a date-only client (Apple Calendar) may be
-    answered by comparing dates as RFC 9110 13.1.3 says.
+    answered by comparing dates. The date compared is the mark itself, not the
+    header sent (which may be held back to the answer's Date, see ``_validators``).
     """
-    req = request if req is None else req
-    if req.if_none_match:
-        return req.if_none_match.contains_weak(etag) or req.if_none_match.star_tag
-    if last_modified is not None and req.if_modified_since is not None:
-        return last_modified <= req.if_modified_since
-    return False
+    return not is_resource_modified(request.environ, etag=quote_etag(etag), last_modified=last_modified)
 
 
 # Personal feeds are nobody's search result.
@@ -129,39 +135,34 @@ def _answer(etag: str, last_modified: datetime | None, cache_control: str, build
     return _validators(response, etag, last_modified, cache_control, noindex)
 
 
-class FeedBodies:
-    """The last few public feeds built by this process, by ETag (which covers everything
-    their bytes depend on): a calendar server fetching the full feed again gets it
-    without it being built again."""
-
-    def __init__(self, size: int = 12):
-        self.size = size
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, etag: str, build) -> bytes:
-        with self._lock:
-            body = self._bodies.get(etag)
-            if body is not None:
-                self._bodies.move_to_end(etag)
-                return body
-        body = build()
-        with self._lock:
-            self._bodies[etag] = body
-            while len(self._bodies) > self.size:
-                self._bodies.popitem(last=False)
-        return body
-
-    def clear(self) -> None:
-        with self._lock:
-            self._bodies.clear()
-
-
-feed_bodies = FeedBodies()
-
-
 def _past_days() -> int:
     return int(current_app.config["FEED_PAST_DAYS"])
+
+
+def _public_events(state: FeedState, *, now: datetime, past_days: int, language: str,
+                   base_url: str) -> list[builder.Rendered]:
+    """The feed's events in order, each rendered once per version of its meeting (``calendar.cache``):
+    one light query says which meetings the feed holds and when each last changed, and
+    only the meetings not rendered at that version are loaded and built."""
+    cache = event_cache()
+    entries = feed_entries(state.topic_id, now=now, past_days=past_days)
+
+    def key(meeting_id: int, updated_at: datetime) -> tuple:
+        return ("public", meeting_id, updated_at, language, base_url)
+
+    events = {meeting_id: cache.get(key(meeting_id, updated_at)) for meeting_id, updated_at in entries}
+    missing = [meeting_id for meeting_id, event in events.items() if event is None]
+    if len(missing) > MANY_MISSING:
+        # Most of the feed is new (a first request): load it whole, in a fixed number of queries.
+        wanted = set(missing)
+        loaded = [m for m in feed_meetings(state.topic_id, now=now, past_days=past_days) if m.id in wanted]
+    else:
+        loaded = meetings_by_id(missing)
+    for meeting in loaded:
+        shown = in_language(meeting, language)
+        events[meeting.id] = cache.put(key(meeting.id, meeting.updated_at), builder.rendered(
+            builder.meeting_event(shown, base_url=base_url, language=language, agenda=agenda_schedule(shown))))
+    return [events[meeting_id] for meeting_id, _changed in entries if events[meeting_id] is not None]
 
 
 def _feed(topic_slug: str | None):
@@ -170,32 +171,38 @@ def _feed(topic_slug: str | None):
     now = utcnow()
     language = _language()
     base_url = current_app.config["BASE_URL"]
-    state = feed_state(topic_slug, now=now, past_days=_past_days(), language=language, base_url=base_url)
+    past_days = _past_days()
+    # A current mark answers a client holding the current copy from one lookup; anything
+    # else (no mark, a stale one, a client without the current copy) takes the aggregate.
+    mark = _current_mark(feed_key(topic_slug, language), base_url=base_url, past_days=past_days, now=now)
+    if mark is not None and _not_modified(mark.etag, mark.last_modified):
+        return _answer(mark.etag, mark.last_modified, FEED_CACHE, None)
+    state = feed_state(topic_slug, now=now, past_days=past_days, language=language, base_url=base_url)
     if state is None:
         abort(404)
     if state.moved:
         db.session.commit()
 
     def build() -> bytes:
-        meetings = [in_language(m, language) for m in feed_meetings(state.topic_id, now=now, past_days=_past_days())]
+        events = _public_events(state, now=now, past_days=past_days, language=language, base_url=base_url)
         with force_locale(language):
             if state.topic_name is None:
                 name = _("Cluster meetings")
             else:
                 name = _("Cluster meetings: %(topic)s", topic=state.topic_name)
-        return builder.feed([(m, agenda_schedule(m)) for m in meetings], name=name,
-                            uid=builder.stable_uid(base_url, "calendar", topic_slug or ""),
-                            base_url=base_url, language=language)
+        return builder.feed_of(events, name=name, uid=builder.stable_uid(base_url, "calendar", topic_slug or ""))
 
-    return _answer(state.etag, state.last_modified, FEED_CACHE, lambda: feed_bodies.get(state.etag, build))
+    return _answer(state.etag, state.last_modified, FEED_CACHE, lambda: feed_bodies().get(state.etag, build))
 
 
 @bp.route("/calendar.ics")
+@limiter.exempt
 def public_feed():
     return _feed(None)
 
 
 @bp.route("/calendar/<topic_slug>.ics")
+@limiter.exempt
 def topic_feed(topic_slug: str):
     return _feed(topic_slug)
 
@@ -248,102 +255,44 @@ def _personal_event(participant: Participant, *, language: str, base_url: str, a
 
 
 @bp.route("/feeds/<token>.ics")
+@limiter.exempt
 def personal_feed(token: str):
     if not personal.plausible_token(token):
         abort(404)
     now = utcnow()
     chosen = request.args.get("lang")
+    chosen = chosen if chosen in current_app.config["LANGUAGES"] else None
     base_url = current_app.config["BASE_URL"]
-    state = personal.personal_feed_state(token, now=now, past_days=_past_days(), base_url=base_url,
-                                         language=chosen if chosen in current_app.config["LANGUAGES"] else None)
+    past_days = _past_days()
+    mark = _current_mark(personal.feed_key(token, chosen), base_url=base_url, past_days=past_days, now=now)
+    if mark is not None and _not_modified(mark.etag, mark.last_modified):
+        return _answer(mark.etag, mark.last_modified, PERSONAL_FEED_CACHE, None, noindex=True)
+    state = personal.personal_feed_state(token, now=now, past_days=past_days, base_url=base_url, language=chosen)
     if state is None:
         abort(404)
     if state.moved:
         db.session.commit()
 
     def build() -> bytes:
-        rows = personal.personal_feed_rows(state.contact_id, state.contact_email, now=now, past_days=_past_days())
+        rows = personal.personal_feed_rows(state.contact_id, state.contact_email, now=now, past_days=past_days)
+        cache = event_cache()
         events, seen = [], set()
         for participant in rows:
             # One entry per meeting even if the contact is on its list twice (e.g. after an address change).
             if participant.meeting_id in seen:
                 continue
             seen.add(participant.meeting_id)
-            events.append(_personal_event(participant, language=state.language, base_url=base_url,
-                                          alarm=state.alarm_minutes))
+            # The event shows the reader's own row and reminder beside the meeting: all in its key.
+            key = ("personal", participant.meeting_id, participant.meeting.updated_at, participant.id,
+                   participant.token, participant.kind, participant.status, participant.responded_at,
+                   participant.created_at, state.language, state.alarm_minutes, base_url)
+            events.append(cache.get_or_render(key, lambda: builder.rendered(_personal_event(
+                participant, language=state.language, base_url=base_url, alarm=state.alarm_minutes))))
         with force_locale(state.language):
             name = _("My cluster meetings")
-        return builder.personal_feed(events, name=name,
-                                     uid=builder.stable_uid(base_url, "feeds", str(state.contact_id)))
+        return builder.feed_of(events, name=name, uid=builder.stable_uid(base_url, "feeds", str(state.contact_id)))
 
     return _answer(state.etag, state.last_modified, PERSONAL_FEED_CACHE, build, noindex=True)
-
-
-# --- revalidation before the application's request handling -------------------------------------
-
-class FeedRevalidation:
-    """WSGI middleware: a feed revalidation (GET or HEAD with If-None-Match or If-Modified-Since)
-    whose feed's mark is current (``versions.current_mark``) is answered 304 from one
-    primary-key lookup, without the session, login, locale or rate-limit work of a request;
-    everything else goes on to the application, which answers exactly the same way."""
-
-    FEEDS = ("calendar.public_feed", "calendar.topic_feed", "calendar.personal_feed")
-
-    def __init__(self, app: Flask):
-        self.app = app
-        self.wsgi_app = app.wsgi_app
-        self._reader: MarkReader | None = None
-
-    def __call__(self, environ, start_response):
-        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO", "").endswith(".ics")
-                and ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ)):
-            headers = self._not_modified(environ)
-            if headers is not None:
-                start_response("304 NOT MODIFIED", headers)
-                return []
-        return self.wsgi_app(environ, start_response)
-
-    def _not_modified(self, environ) -> list[tuple[str, str]] | None:
-        try:
-            endpoint, args = self.app.url_map.bind_to_environ(environ).match()
-        except HTTPException:
-            return None
-        if endpoint not in self.FEEDS:
-            return None
-        config, req = self.app.config, Request(environ)
-        if endpoint == "calendar.personal_feed":
-            if not personal.plausible_token(args["token"]):
-                return None
-            chosen = req.args.get("lang")
-            key = personal.feed_key(args["token"], chosen if chosen in config["LANGUAGES"] else None)
-            cache_control = PERSONAL_FEED_CACHE
-        else:
-            slug = args.get("topic_slug")
-            if slug is not None and not _plausible(slug):
-                return None
-            key = feed_key(slug, choose_language(config, req.args, environ.get("HTTP_ACCEPT_LANGUAGE", "")))
-            cache_control = FEED_CACHE
-        if self._reader is None:
-            with self.app.app_context():
-                self._reader = MarkReader(db.engine)
-        settings = settings_digest(config["BASE_URL"], int(config["FEED_PAST_DAYS"]))
-        try:
-            mark = current_mark(self._reader, key, settings=settings, now=utcnow())
-        except Exception:  # noqa: BLE001 - the database is away: the application answers (and says so)
-            return None
-        if mark is None or not _not_modified(mark.etag, mark.last_modified, req):
-            return None
-        # The headers of the 304 ``_answer`` would send, written out: a Response object here
-        # would cost this path a tenth of its speed.
-        headers = [("ETag", quote_etag(mark.etag)), ("Cache-Control", cache_control), ("Vary", "Accept-Language")]
-        if endpoint == "calendar.personal_feed":
-            headers.append(NOINDEX)
-        return headers
-
-
-def init_feed_revalidation(app: Flask) -> None:
-    """Put ``FeedRevalidation`` in front of the application."""
-    app.wsgi_app = FeedRevalidation(app)
 
 
 # --- subscribing ------------------------------------------------------------------------------
