@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from meetings.extensions import db
 from meetings.invitations import services
 from meetings.mail.delivery import deliver_due
+from meetings.participants.services import SentBy
 from meetings.registration import notifications as registration
 from tests.blog.helpers import make_post
 from tests.factories import make_agenda_item, make_contact, make_meeting, make_participant, make_venue
@@ -23,6 +24,8 @@ VENUE = "\u0628\u064a\u062a \u0627\u0644\u0635\u0646\u0627\u0639\u0629"  # Arabi
 ITEM = "\u05e1\u05d3\u05e8 \u05d9\u05d5\u05dd"  # Hebrew: agenda
 NOTE = "\u05d4\u05d9\u05e9\u05d9\u05d1\u05d4 \u05e0\u05d3\u05d7\u05ea\u05d4"  # Hebrew: the meeting is postponed
 ASKED_BY = "\u0633\u0627\u0631\u0629"  # Arabic: Sara
+ORGANISATION = "\u062c\u0627\u0645\u0639\u0629"  # Arabic: university
+MESSAGE = "\u0645\u0631\u062d\u0628\u0627 \u0645\u0646 \u0633\u0627\u0631\u0629"  # Arabic: hello from Sara
 POST = "\u05d3\u05d5\u05d7 \u05d4\u05e4\u05d2\u05d9\u05e9\u05d4"  # Hebrew: report of the meeting
 
 
@@ -115,13 +118,13 @@ def test_every_registration_mail_marks_right_to_left_text(app):
     registration.send_confirmed(seated)
     registration.send_promoted(seated)
     registration.send_link(seated)
-    registration.send_already_on_list(seated, asked_by=ASKED_BY)
+    registration.send_already_on_list(seated, asked_by=SentBy(ASKED_BY, ORGANISATION, MESSAGE))
     registration.send_cancelled(seated, with_calendar=True)
     db.session.commit()
     assert_marked(_html("registration_confirm", "pending@example.org"), TITLE, NAME, VENUE, ITEM)
     for kind in ("registration_confirmed", "registration_promoted", "registration_already"):
         assert_marked(_html(kind, "seated@example.org"), TITLE, NAME, VENUE, ITEM)
-    assert_marked(_html("registration_already", "seated@example.org"), ASKED_BY)
+    assert_marked(_html("registration_already", "seated@example.org"), ASKED_BY, ORGANISATION, MESSAGE)
     assert_marked(_html("registration_link", "seated@example.org"), TITLE)
     assert_marked(_html("registration_cancelled", "seated@example.org"), TITLE, NAME)
 
