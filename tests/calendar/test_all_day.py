@@ -92,8 +92,25 @@ def test_feeds_carry_all_day_and_timed_events_side_by_side(client, validated):
         assert kinds == [False, True], url
 
 
+def test_a_personal_feed_holds_the_all_day_meeting(client, validated):
+    from meetings.calendar import personal
+
+    contact = make_contact(email="ana@example.org")
+    meeting = make_all_day_meeting(FIRST, LAST, title="Retreat", visibility="invitation")
+    make_participant(meeting, contact, status="accepted")
+    personal.ensure_feed_token(contact)
+    db.session.commit()
+    db.session.refresh(contact)
+    data = client.get(f"/feeds/{contact.feed_token}.ics").data
+    (event,) = validated(data)["events"]
+    assert event["start"]["is_date"] and event["start"]["iso"].startswith(f"{YEAR}-12-07")
+    assert f"DTEND;VALUE=DATE:{YEAR}1210" in event_lines(data)
+
+
 def test_invitation_and_cancellation_of_an_all_day_meeting(app, validated):
     meeting = make_all_day_meeting(FIRST, LAST, title="Retreat", status="scheduled")
+    make_agenda_item(meeting, title="Opening", day=FIRST, start_time=time(9, 0), duration_minutes=30)
+    make_agenda_item(meeting, title="Closing", day=LAST, start_time=time(16, 0), duration_minutes=30)
     make_participant(meeting, make_contact(email="ana@example.org"))
     services.send_invitations(meeting)
     db.session.commit()
@@ -103,6 +120,12 @@ def test_invitation_and_cancellation_of_an_all_day_meeting(app, validated):
     (event,) = parsed["events"]
     assert event["start"]["is_date"] and event["end"]["iso"].startswith(f"{YEAR}-12-10")
     assert "7–9 December" in invite.text_body and "7–9 December" in invite.html_body
+    # The agenda by day, the day's date in words, in the text, the HTML and the calendar.
+    first, last = (day.strftime("%A, %-d %B %Y") for day in (FIRST, LAST))
+    assert f"{first}\n  09:00  Opening\n{last}\n  16:00  Closing" in invite.text_body
+    html = invite.html_body
+    assert html.index(first) < html.index("Opening") < html.index(last) < html.index("Closing")
+    assert f"{first}\n09:00\u201309:30  Opening\n{last}\n16:00\u201316:30  Closing" in event["description"]
     services.cancel_meeting(meeting)
     db.session.commit()
     cancels = [m for m in outbox() if m.ics and "METHOD:CANCEL" in m.ics]
