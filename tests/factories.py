@@ -5,7 +5,7 @@ Each commits, so the rows are visible to requests made through the test client.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from meetings.auth.models import User
 from meetings.events.models import AgendaItem, Meeting, Topic
@@ -100,6 +100,15 @@ def make_meeting(agenda: int = 0, **kw) -> Meeting:
         meeting.agenda_items.append(AgendaItem(position=i, title=f"Item {i + 1}", duration_minutes=20,
                                                presenter=f"Presenter {i + 1}", start_time=time(10, 0) if i == 0 else None))
     return _save(meeting)
+
+
+def make_all_day_meeting(first: date, last: date, **kw) -> Meeting:
+    """An all-day meeting from ``first`` to ``last`` (included) in its zone."""
+    from meetings.core.timezones import start_of_day
+
+    zone = kw.setdefault("timezone", "Europe/Amsterdam")
+    return make_meeting(all_day=True, starts_at=start_of_day(first, zone),
+                        ends_at=start_of_day(last + timedelta(days=1), zone), **kw)
 
 
 def make_agenda_item(meeting: Meeting, **kw) -> AgendaItem:

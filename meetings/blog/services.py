@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from meetings.blog.models import Post
 from meetings.blog.notifications import follow_post_schedule, send_post_published
-from meetings.core.formatting import date_long, format_locale
+from meetings.core.formatting import date_long, days_text, format_locale
 from meetings.core.markdown import render_markdown
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
@@ -139,7 +139,9 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
     partners = cluster_partners()
     meeting_title = translated_text(meeting, "title", locale)
     with force_locale(locale):
-        day = date_long(meeting.starts_at, meeting.timezone, locale)
+        # A meeting over several days took place "on 7–9 December 2026".
+        day = (days_text(meeting.first_day, meeting.last_day, locale) if meeting.spans_days
+               else date_long(meeting.starts_at, meeting.timezone, locale))
         _venue, city = _place(meeting)
         title = (_("%(meeting)s in %(city)s", meeting=meeting_title, city=city) if city
                  else _("Looking back: %(meeting)s", meeting=meeting_title))

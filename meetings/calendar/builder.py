@@ -33,12 +33,13 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vCategory, vDuration,
 from icalendar.parser.content_line import Contentline
 
 from meetings.calendar.timezones import vtimezone
+from meetings.core.formatting import by_day, day_long
 from meetings.core.markdown import plain_text
 from meetings.core.timezones import get_zone
 
 PRODID = "-//Cluster Meetings//Meeting Manager//EN"
 # Part of every feed's ETag: raise it when the builder's output changes for the same data.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 REFRESH = timedelta(hours=1)
 
 STATUS_BY_MEETING = {"draft": "TENTATIVE", "scheduled": "CONFIRMED", "held": "CONFIRMED",
@@ -180,17 +181,25 @@ def agenda_lines(meeting, schedule: Iterable[tuple[Any, Any, Any]] | None = None
             for item in sorted(meeting.agenda_items, key=lambda i: i.position)]
 
 
-def _agenda_text(lines: Sequence[AgendaLine]) -> str:
+def _agenda_text(lines: Sequence[AgendaLine], several_days: bool = False, language: str | None = None) -> str:
     rows = [_("Agenda:")]
-    for line in lines:
-        when = _clock(line.start)
-        if when and line.end is not None:
-            when = f"{when}\u2013{_clock(line.end)}"
-        title = plain(line.title)
-        if line.presenter:
-            title = _("%(title)s (%(presenter)s)", title=title, presenter=plain(line.presenter))
-        rows.append(f"{when}  {title}" if when else f"- {title}")
+    # Over several days each day starts with its date in words (rows without a day follow the one before).
+    for day, day_lines in by_day(lines, several_days, lambda line: line.start if isinstance(line.start, datetime)
+                                 else None):
+        if day is not None:
+            rows.append(day_long(day, language))
+        rows.extend(_agenda_row(line) for line in day_lines)
     return "\n".join(rows)
+
+
+def _agenda_row(line: AgendaLine) -> str:
+    when = _clock(line.start)
+    if when and line.end is not None:
+        when = f"{when}\u2013{_clock(line.end)}"
+    title = plain(line.title)
+    if line.presenter:
+        title = _("%(title)s (%(presenter)s)", title=title, presenter=plain(line.presenter))
+    return f"{when}  {title}" if when else f"- {title}"
 
 
 def country_name(code: str | None, language: str) -> str:
@@ -255,7 +264,7 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
         parts = [plain(description_of(meeting) if description_text is None else description_text).strip()]
         lines = agenda_lines(meeting, agenda)
         if lines:
-            parts.append(_agenda_text(lines))
+            parts.append(_agenda_text(lines, bool(getattr(meeting, "spans_days", False)), language))
         link_lines = []
         if meeting.online_url:
             link_lines.append(_("Join online: %(url)s", url=meeting.online_url))
@@ -274,9 +283,15 @@ def meeting_event(meeting, *, base_url: str, language: str, description_text: st
     event.add("uid", meeting.uid)
     event.add("dtstamp", (stamp or updated).astimezone(timezone.utc).replace(microsecond=0))
     event.add("sequence", meeting.sequence if sequence is None else sequence)
-    start, end = _event_times(meeting.starts_at, meeting.ends_at, zone)
-    event.add("dtstart", start)
-    event.add("dtend", end)
+    if getattr(meeting, "all_day", False):
+        # Whole days: DTSTART;VALUE=DATE and DTEND;VALUE=DATE the day after the last (RFC 5545
+        # 3.6.1), no zone: the days are the same wherever the reader is.
+        event.add("dtstart", meeting.first_day)
+        event.add("dtend", meeting.last_day + timedelta(days=1))
+    else:
+        start, end = _event_times(meeting.starts_at, meeting.ends_at, zone)
+        event.add("dtstart", start)
+        event.add("dtend", end)
     event.add("created", meeting.created_at.astimezone(timezone.utc).replace(microsecond=0))
     event.add("last-modified", updated)
     event.add("summary", Text(plain(meeting.title)))

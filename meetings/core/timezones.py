@@ -1,7 +1,7 @@
 """Local times in a venue's zone: validation on the way in, display on the way out."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -66,6 +66,14 @@ def to_utc(local: datetime, zone_name: str) -> datetime:
             raise LocalTimeError("nonexistent", "nonexistent")
         raise LocalTimeError("ambiguous", "ambiguous")
     return first.astimezone(timezone.utc)
+
+
+def start_of_day(day: date, zone_name: str) -> datetime:
+    """The first instant of a local date in the zone, in UTC: midnight, or where a zone's
+    clocks skip midnight (America/Santiago, Asia/Beirut) the moment they jump to."""
+    zone = get_zone(zone_name)
+    # fold=0 in a gap takes the offset before the jump: exactly the instant of the jump.
+    return datetime.combine(day, time(0)).replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
 
 
 def to_local(instant: datetime, zone_name: str) -> datetime:

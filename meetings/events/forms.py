@@ -1,7 +1,7 @@
 """Organiser forms for meetings, agenda items and topics."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,9 +9,10 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
                      TimeField, URLField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from meetings.core.formatting import day_long, days_text
 from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
                                  url_validators)
-from meetings.core.timezones import LocalTimeError, get_zone, to_utc
+from meetings.core.timezones import LocalTimeError, get_zone, start_of_day, to_utc
 from meetings.events.labels import MEETING_STATUS_LABELS
 from meetings.events.languages import ITEM_TEXTS, MEETING_TEXTS, clean_translations
 from meetings.events.services import SLUG_MAX, SLUG_RE
@@ -133,10 +134,13 @@ class MeetingForm(TranslationsMixin, BaseForm):
     timezone = ZoneField(_l("Time zone"),
                          description=_l("Only for online meetings: with a venue, the venue's time zone is used "
                                         "and this choice is ignored."))
+    all_day = BooleanField(_l("All day"), description=_l("The meeting takes whole days, from the start date to "
+                                                         "the end date included; the times are then ignored."))
     start_date = date_field(_l("Start date"))
-    start_time = time_field(_l("Start time"))
+    # Needed unless the meeting is all day (checked in validate, so the browser never insists).
+    start_time = time_field(_l("Start time"), required=False)
     end_date = date_field(_l("End date"))
-    end_time = time_field(_l("End time"))
+    end_time = time_field(_l("End time"), required=False)
     # Shown when editing a meeting whose agenda has start times; checked unless unticked.
     move_agenda = BooleanField(_l("Move the agenda's start times with the meeting"), default=True,
                                description=_l("If the start moves, each agenda item with a start time moves by "
@@ -170,18 +174,28 @@ class MeetingForm(TranslationsMixin, BaseForm):
             # The zone select is ignored with a venue; check the venue's zone instead.
             self.timezone.data = self._venue_zones.get(self.venue_id.data, self.timezone.data)
         ok = super().validate(extra_validators)
+        if self.all_day.data and (self.start_time.errors or self.end_time.errors):
+            # An all-day meeting ignores its times, even ones that could not be read.
+            self.start_time.errors, self.end_time.errors = [], []
+            ok = not any(f.errors for f in self)
         if not self.online_url.errors and not self.venue_id.data and not self.online_url.data:
             self.form_errors.append(_("Choose a venue, enter an online link, or both."))
             self.online_url.errors.append(_("Enter an online link or choose a venue."))
             ok = False
         if self.timezone.errors:
             return False
-        starts_at = self._instant(self.start_date, self.start_time)
-        ends_at = self._instant(self.end_date, self.end_time)
-        if starts_at and ends_at and ends_at <= starts_at:
-            field = self.end_time if self.end_date.data == self.start_date.data else self.end_date
-            field.errors.append(_("The end must be after the start."))
-            ends_at = None
+        if self.all_day.data:
+            starts_at, ends_at = self._days()
+        else:
+            for time_f in (self.start_time, self.end_time):
+                if time_f.data is None and not time_f.errors:
+                    time_f.errors.append(_("Please enter a time, or tick “All day”."))
+            starts_at = self._instant(self.start_date, self.start_time)
+            ends_at = self._instant(self.end_date, self.end_time)
+            if starts_at and ends_at and ends_at <= starts_at:
+                field = self.end_time if self.end_date.data == self.start_date.data else self.end_date
+                field.errors.append(_("The end must be after the start."))
+                ends_at = None
         opens_at = self._optional_instant(self.registration_opens_date, self.registration_opens_time)
         closes_at = self._optional_instant(self.registration_closes_date, self.registration_closes_time)
         if opens_at and closes_at and closes_at <= opens_at:
@@ -193,12 +207,23 @@ class MeetingForm(TranslationsMixin, BaseForm):
             "title": self.title.data, "slug": self.slug.data or "", "description": self.description.data or "",
             "language": self.language.data, "venue_id": int(self.venue_id.data) if self.venue_id.data else None,
             "online_url": self.online_url.data or None, "timezone": self.zone,
-            "starts_at": starts_at, "ends_at": ends_at, "topic_ids": self.topics.data or [],
+            "starts_at": starts_at, "ends_at": ends_at, "all_day": bool(self.all_day.data), "topic_ids": self.topics.data or [],
             "visibility": self.visibility.data, "status": self.status.data, "capacity": self.capacity.data,
             "registration_opens_at": opens_at, "registration_closes_at": closes_at,
             "translations": self.translations(self.language.data),
         }
         return ok
+
+    def _days(self) -> tuple[datetime | None, datetime | None]:
+        """An all-day meeting's start and (exclusive) end: the start of its first day and of
+        the day after its last, in its zone. The times entered are ignored."""
+        first, last = self.start_date.data, self.end_date.data
+        if self.start_date.errors or self.end_date.errors or first is None or last is None:
+            return None, None
+        if last < first:
+            self.end_date.errors.append(_("The end date cannot be before the start date."))
+            return None, None
+        return start_of_day(first, self.zone), start_of_day(last + timedelta(days=1), self.zone)
 
     def _instant(self, date_f, time_f) -> datetime | None:
         if date_f.errors or time_f.errors or date_f.data is None or time_f.data is None:
@@ -225,8 +250,12 @@ class MeetingForm(TranslationsMixin, BaseForm):
             getattr(self, name).data = getattr(meeting, name)
         self.venue_id.data = str(meeting.venue_id) if meeting.venue_id else ""
         self.topics.data = [t.id for t in meeting.topics]
-        for prefix, instant in (("start", meeting.starts_at), ("end", meeting.ends_at),
-                                ("registration_opens", meeting.registration_opens_at),
+        self.all_day.data = meeting.all_day
+        times = () if meeting.all_day else (("start", meeting.starts_at), ("end", meeting.ends_at))
+        if meeting.all_day:
+            # The form shows the last day itself, not the exclusive end.
+            self.start_date.data, self.end_date.data = meeting.first_day, meeting.last_day
+        for prefix, instant in (*times, ("registration_opens", meeting.registration_opens_at),
                                 ("registration_closes", meeting.registration_closes_at)):
             if instant is not None:
                 local = instant.astimezone(get_zone(meeting.timezone))
@@ -235,11 +264,21 @@ class MeetingForm(TranslationsMixin, BaseForm):
         self.fill_translations(meeting)
 
 
+def _day_value(value) -> date | None:
+    if isinstance(value, date) or value is None:
+        return value
+    return date.fromisoformat(value) if value else None
+
+
 class AgendaItemForm(TranslationsMixin, BaseForm):
     translated_texts = ITEM_TEXTS
 
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Please enter a title.")),
                                                  Length(max=200)])
+    # Only for a meeting over several days (removed otherwise); checked against its days in validate.
+    day = SelectField(_l("Day"), coerce=_day_value, validate_choice=False,
+                      invalid_value_message=_l("Please choose a day from the list."),
+                      description=_l("Leave empty to follow the item before."))
     start_time = time_field(_l("Start time"), required=False,
                             description=_l("Local time in the meeting's zone. Leave empty to follow the item before."))
     duration_minutes = IntegerField(_l("Duration (minutes)"),
@@ -248,8 +287,26 @@ class AgendaItemForm(TranslationsMixin, BaseForm):
     presenter = StringField(_l("Presenter"), validators=[Length(max=200)])
     notes = TextAreaField(_l("Notes"), description=_l("Markdown."), validators=[Length(max=10000)])
 
+    def __init__(self, *args, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._days: list[date] = list(meeting.days) if meeting is not None and meeting.spans_days else []
+        if self._days:
+            self.day.choices = [("", _("Same day as the item before"))] + [
+                (d.isoformat(), day_long(d)) for d in self._days]
+            self._days_text = days_text(self._days[0], self._days[-1])
+        else:
+            del self.day
+
+    @property
+    def day_data(self) -> date | None:
+        """The day chosen, or None (a meeting of one day has no day field)."""
+        return self.day.data if "day" in self else None
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if "day" in self and not self.day.errors and self.day.data is not None and self.day.data not in self._days:
+            self.day.errors.append(_("Choose one of the meeting's days (%(days)s).", days=self._days_text))
+            ok = False
         if (not self.start_time.errors and not self.duration_minutes.errors
                 and self.start_time.data is None and self.duration_minutes.data is None):
             self.start_time.errors.append(_("Enter a start time, a duration, or both."))

@@ -1,11 +1,11 @@
 """Meetings, their agenda and their topics."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from uuid import uuid4
 
-from sqlalchemy import (JSON, Column, ForeignKey, Integer, String, Table, Text, Time, event, inspect, select, true,
-                        update)
+from sqlalchemy import (JSON, Column, Date, ForeignKey, Integer, String, Table, Text, Time, event, false, inspect,
+                        select, true, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from meetings.core.names import NAME_KEY_LENGTH, UniqueName
@@ -55,6 +55,9 @@ class Meeting(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    # All day: starts_at is the first day's start and ends_at the start of the day after the
+    # last, both in the meeting's zone (iCalendar's exclusive DTEND;VALUE=DATE); times are not shown.
+    all_day: Mapped[bool] = mapped_column(default=False, server_default=false())
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
     online_url: Mapped[str | None] = mapped_column(String(500))
     visibility: Mapped[str] = mapped_column(String(20), default="invitation")
@@ -91,6 +94,31 @@ class Meeting(db.Model):
         return to_local(self.ends_at, self.timezone)
 
     @property
+    def first_day(self) -> date:
+        """The local date the meeting starts on."""
+        return self.local_start.date()
+
+    @property
+    def last_day(self) -> date:
+        """The local date of the meeting's last day (an all-day meeting's end is exclusive)."""
+        end = self.local_end
+        if self.all_day or (end.time() == time(0) and end > self.local_start):
+            # Ending at midnight: the day that ends there is the last one.
+            return max(self.first_day, end.date() - timedelta(days=1))
+        return end.date()
+
+    @property
+    def days(self) -> list[date]:
+        """Every local date the meeting takes place on, in order."""
+        first = self.first_day
+        return [first + timedelta(days=n) for n in range((self.last_day - first).days + 1)]
+
+    @property
+    def spans_days(self) -> bool:
+        """Whether the meeting takes place on more than one day."""
+        return self.last_day > self.first_day
+
+    @property
     def is_public(self) -> bool:
         return self.visibility == "public" and self.status != "draft"
 
@@ -101,6 +129,8 @@ class AgendaItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The local date, for a meeting over several days (None: the day the item before ended on).
+    day: Mapped[date | None] = mapped_column(Date)
     # Local wall-clock time in the meeting's zone, or a duration, or both.
     start_time: Mapped[time | None] = mapped_column(Time)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from meetings.core.names import find_by_name
-from meetings.core.timezones import LocalTimeError, get_zone, to_utc
+from meetings.core.timezones import LocalTimeError, get_zone, start_of_day, to_utc
 from meetings.core.types import utcnow
 from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
 from meetings.extensions import db
@@ -117,10 +117,12 @@ def save_meeting(meeting: Meeting | None, data: dict) -> Meeting:
     if meeting is None:
         meeting = Meeting()
         db.session.add(meeting)
+    meeting_all_day = bool(data.get("all_day"))
     for name in ("title", "language", "starts_at", "ends_at", "timezone", "venue_id", "online_url",
                  "visibility", "status", "capacity", "registration_opens_at", "registration_closes_at"):
         value = data.get(name)
         setattr(meeting, name, value if value != "" else None)
+    meeting.all_day = meeting_all_day
     meeting.description = data.get("description") or ""
     if "translations" in data:
         # A new dict, not a change inside the old one: the JSON column notices only replacement.
@@ -194,6 +196,7 @@ def delete_topic(topic: Topic) -> None:
 
 class AgendaEntry(Protocol):
     title: str
+    day: date | None
     start_time: time | None
     duration_minutes: int | None
 
@@ -206,6 +209,7 @@ class ItemDraft:
     start_time: time | None
     duration_minutes: int | None
     id: int | None = None
+    day: date | None = None
 
 
 @dataclass
@@ -242,21 +246,41 @@ def _wall_clock(day: date, at: time, zone_name: str) -> tuple[datetime, str | No
         return local.replace(tzinfo=get_zone(zone_name)).astimezone(timezone.utc), exc.kind
 
 
+def _day_begins(meeting: Meeting, day: date) -> datetime:
+    """When a day of the meeting begins: the meeting's start on its first day, its start time
+    on the others (the start of the day for an all-day meeting)."""
+    if day == meeting.first_day:
+        return meeting.starts_at
+    if meeting.all_day:
+        return start_of_day(day, meeting.timezone)
+    return _wall_clock(day, meeting.local_start.time(), meeting.timezone)[0]
+
+
 def schedule(meeting: Meeting, entries: Sequence[AgendaEntry]) -> list[Slot]:
     """Compute when each agenda entry starts and ends, in order.
 
-    An entry with a start time starts then (on the day the previous one ended;
-    on a meeting over several days, on the next day if that time has already
-    passed and the next day still lies within the meeting); otherwise it starts
-    when the previous one ends, the first at the meeting's start. It ends after
-    its duration (no duration: it ends when it starts).
+    An entry with a day (a meeting over several days) falls on that day: at its start
+    time, or when the previous entry ends if that was on the same day, else when the
+    meeting's day begins. An entry without a day and with a start time starts then (on
+    the day the previous one ended; on a meeting over several days, on the next day if
+    that time has already passed and the next day still lies within the meeting);
+    otherwise it starts when the previous one ends, the first at the meeting's start.
+    It ends after its duration (no duration: it ends when it starts).
     """
     zone = get_zone(meeting.timezone)
     cursor = meeting.starts_at
     slots: list[Slot] = []
     for entry in entries:
         problem = None
-        if entry.start_time is not None:
+        item_day = getattr(entry, "day", None)
+        if item_day is not None:
+            if entry.start_time is not None:
+                starts_at, problem = _wall_clock(item_day, entry.start_time, meeting.timezone)
+            elif cursor.astimezone(zone).date() == item_day:
+                starts_at = cursor
+            else:
+                starts_at = _day_begins(meeting, item_day)
+        elif entry.start_time is not None:
             day = cursor.astimezone(zone).date()
             starts_at, problem = _wall_clock(day, entry.start_time, meeting.timezone)
             if starts_at < cursor:
@@ -320,26 +344,57 @@ def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
     meeting.agenda_items[:] = items
 
 
+def _insert_by_day(meeting: Meeting, others: list, entry) -> list:
+    """``others`` with ``entry`` after the last of them that falls on its day or earlier."""
+    index = 0
+    for n, slot in enumerate(schedule(meeting, others)):
+        if slot.local_start.date() <= entry.day:
+            index = n + 1
+    return [*others[:index], entry, *others[index:]]
+
+
+def agenda_with(meeting: Meeting, items: Sequence[AgendaEntry], entry: AgendaEntry,
+                replacing: AgendaEntry | None = None) -> list:
+    """The agenda as it would be with ``entry`` added, or put in place of ``replacing``.
+
+    An entry given a day (new, or another one than it had) goes to the end of that day;
+    otherwise it stays where it was, or comes last."""
+    items = list(items)
+    day = getattr(entry, "day", None)
+    if day is not None and (replacing is None or getattr(replacing, "day", None) != day):
+        return _insert_by_day(meeting, [i for i in items if i is not replacing], entry)
+    if replacing is not None and replacing in items:
+        return [entry if i is replacing else i for i in items]
+    return [*items, entry]
+
+
 def add_agenda_item(meeting: Meeting, data: dict) -> AgendaItem:
-    """Append an item (title, start_time, duration_minutes, presenter, notes, translations) to the
-    agenda. Flushes."""
+    """Add an item (title, day, start_time, duration_minutes, presenter, notes, translations) to
+    the agenda: at the end of its day if it has one, else at the end. Flushes."""
     items = sorted(meeting.agenda_items, key=lambda i: i.position)
     item = AgendaItem()
     _fill_item(item, data)
-    _renumber(meeting, [*items, item])
+    _renumber(meeting, agenda_with(meeting, items, item))
     db.session.flush()
     return item
 
 
 def update_agenda_item(item: AgendaItem, data: dict) -> AgendaItem:
-    """Change an item's fields (its place stays). Flushes."""
+    """Change an item's fields; its place stays unless it moves to another day (it then goes
+    to the end of that day). Flushes."""
+    meeting = item.meeting
+    items = sorted(meeting.agenda_items, key=lambda i: i.position)
+    old = ItemDraft(item.title, item.start_time, item.duration_minutes, item.id, item.day)
     _fill_item(item, data)
+    order = agenda_with(meeting, [old if i is item else i for i in items], item, replacing=old)
+    _renumber(meeting, order)
     db.session.flush()
     return item
 
 
 def _fill_item(item: AgendaItem, data: dict) -> None:
     item.title = data["title"]
+    item.day = data.get("day") or None
     item.start_time = data.get("start_time")
     item.duration_minutes = data.get("duration_minutes")
     item.presenter = data.get("presenter") or None
@@ -381,8 +436,10 @@ def agenda_for(meeting: Meeting) -> list[Slot]:
 def details_fingerprint(meeting: Meeting) -> str:
     """A digest of what invitees see in their calendar: time, place, link, title, agenda, in
     every language given."""
+    # Days and all-day only when set, so digests of meetings without them stay as they were.
     agenda = [(item.title, item.start_time.isoformat() if item.start_time else None, item.duration_minutes,
-               item.presenter, item.notes, *((item.translations,) if item.translations else ()))
+               item.presenter, item.notes, *((item.translations,) if item.translations else ()),
+               *((item.day.isoformat(),) if item.day else ()))
               for item in meeting.agenda_items]
     data = {
         "title": meeting.title, "description": meeting.description,
@@ -393,6 +450,8 @@ def details_fingerprint(meeting: Meeting) -> str:
     if meeting.translations:
         # Only when there are any, so digests of meetings in one language stay as they were.
         data["translations"] = meeting.translations
+    if meeting.all_day:
+        data["all_day"] = True
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -425,20 +484,32 @@ def agenda_outside(meeting: Meeting) -> list[Slot]:
     return [slot for slot in agenda_for(meeting) if slot.problem]
 
 
-def shift_agenda(meeting: Meeting, previous_start: datetime, previous_zone: str) -> int:
-    """Move the agenda's timed items with the meeting: each start time moves by as much as
-    the meeting's wall-clock start moved (from ``previous_start`` in ``previous_zone``).
-    Items without a start time follow the one before anyway. Returns how many moved; flushes."""
-    before = previous_start.astimezone(get_zone(previous_zone))
-    after = meeting.starts_at.astimezone(get_zone(meeting.timezone))
-    day = date(2000, 1, 1)
-    delta = datetime.combine(day, after.time()) - datetime.combine(day, before.time())
+def shift_agenda(meeting: Meeting, previous_start: datetime, previous_zone: str,
+                 previous_all_day: bool | None = None) -> int:
+    """Move the agenda with the meeting: each start time moves by as much as the meeting's
+    wall-clock start moved (from ``previous_start`` in ``previous_zone``), and each item's
+    day by as many days. Turning a meeting into an all-day one or back moves only the days
+    (its start time, or midnight, says nothing about when the items happen). Items without
+    a start time follow the one before anyway. Returns how many moved; flushes."""
+    before = previous_start.astimezone(get_zone(previous_zone)).replace(tzinfo=None)
+    after = meeting.starts_at.astimezone(get_zone(meeting.timezone)).replace(tzinfo=None)
+    if previous_all_day is not None and previous_all_day != meeting.all_day:
+        delta = timedelta(days=(after.date() - before.date()).days)
+    else:
+        delta = after - before
     if not delta:
         return 0
     moved = 0
     for item in meeting.agenda_items:
+        if item.start_time is None and item.day is None:
+            continue
         if item.start_time is not None:
-            item.start_time = (datetime.combine(day, item.start_time) + delta).time()
-            moved += 1
+            moment = datetime.combine(item.day or after.date(), item.start_time) + delta
+            item.start_time = moment.time()
+        else:
+            moment = datetime.combine(item.day + (after.date() - before.date()), time(0))
+        if item.day is not None:
+            item.day = moment.date()
+        moved += 1
     db.session.flush()
     return moved

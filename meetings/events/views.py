@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from meetings.auth.access import require_organiser
-from meetings.core.formatting import time_short
+from meetings.core.formatting import day_time_short, time_short
 from meetings.core.views import render_form, save_or_field_error
 from meetings.events.forms import AgendaItemForm, MeetingForm, TopicForm, local_time_message
 from meetings.events.models import AgendaItem, Meeting, Topic
-from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, apply_order,
+from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, agenda_with,
+                                      apply_order,
                                       create_topic, delete_agenda_item, delete_meeting, delete_topic,
                                       find_conflict, get_meeting, list_meetings, list_topics, meeting_slug_taken,
                                       moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
@@ -73,7 +74,7 @@ def _save(form: MeetingForm, meeting: Meeting | None):
     if data["slug"] and meeting_slug_taken(data["slug"], exclude_id=meeting.id if meeting else None):
         form.slug.errors.append(taken)
         return None
-    previous = (meeting.starts_at, meeting.timezone) if meeting is not None else None
+    previous = (meeting.starts_at, meeting.timezone, meeting.all_day) if meeting is not None else None
 
     def save() -> Meeting:
         saved = save_meeting(meeting, data)
@@ -123,7 +124,7 @@ def edit(meeting_id: int):
 
 def _render_meeting(meeting: Meeting, item_form: AgendaItemForm | None = None, status: int | None = None,
                     agenda_error: str | None = None):
-    item_form = item_form or AgendaItemForm(formdata=None)
+    item_form = item_form or AgendaItemForm(formdata=None, meeting=meeting)
     page = render_template("events/manage/show.html", meeting=meeting, slots=agenda_for(meeting),
                            item_form=item_form, invitees=invitee_counts([meeting.id]).get(meeting.id, 0),
                            agenda_error=agenda_error, update_pending=update_pending(meeting))
@@ -165,8 +166,10 @@ def delete(meeting_id: int):
 def conflict_message(meeting: Meeting, conflict: AgendaConflict) -> str:
     """The words for an agenda item that would fall outside the meeting."""
     slot, zone = conflict.slot, meeting.timezone
-    values = {"start": time_short(slot.starts_at, zone), "end": time_short(slot.ends_at, zone),
-              "meeting_start": time_short(meeting.starts_at, zone), "meeting_end": time_short(meeting.ends_at, zone),
+    # Over several days a time alone does not say when: name the day too ('9 Dec 18:00').
+    moment = day_time_short if meeting.spans_days else time_short
+    values = {"start": moment(slot.starts_at, zone), "end": moment(slot.ends_at, zone),
+              "meeting_start": moment(meeting.starts_at, zone), "meeting_end": moment(meeting.ends_at, zone),
               "title": slot.entry.title}
     if slot.problem in ("nonexistent", "ambiguous"):
         if conflict.other:
@@ -187,7 +190,7 @@ def conflict_message(meeting: Meeting, conflict: AgendaConflict) -> str:
 
 def _draft_from(form: AgendaItemForm, item_id: int | None = None) -> ItemDraft:
     return ItemDraft(title=form.title.data, start_time=form.start_time.data,
-                     duration_minutes=form.duration_minutes.data, id=item_id)
+                     duration_minutes=form.duration_minutes.data, id=item_id, day=form.day_data)
 
 
 def _refuse_conflict(meeting, form, before, after, draft) -> bool:
@@ -201,11 +204,11 @@ def _refuse_conflict(meeting, form, before, after, draft) -> bool:
 @bp.route("/<int:meeting_id>/agenda/", methods=["POST"])
 def add_item(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id)
-    form = AgendaItemForm()
+    form = AgendaItemForm(meeting=meeting)
     if form.validate_on_submit():
         items = list(meeting.agenda_items)
         draft = _draft_from(form)
-        if not _refuse_conflict(meeting, form, items, [*items, draft], draft):
+        if not _refuse_conflict(meeting, form, items, agenda_with(meeting, items, draft), draft):
             item = add_agenda_item(meeting, {**form.data, "translations": form.translations(meeting.language)})
             db.session.commit()
             flash(_("Agenda item “%(title)s” added.", title=item.title), "success")
@@ -217,13 +220,13 @@ def add_item(meeting_id: int):
 def edit_item(meeting_id: int, item_id: int):
     meeting = get_meeting_or_404(meeting_id)
     item = _item_or_404(meeting, item_id)
-    form = AgendaItemForm(obj=item)
+    form = AgendaItemForm(obj=item, meeting=meeting)
     if not form.is_submitted():
         form.fill_translations(item)
     if form.validate_on_submit():
         items = list(meeting.agenda_items)
         draft = _draft_from(form, item.id)
-        after = [draft if i is item else i for i in items]
+        after = agenda_with(meeting, items, draft, replacing=item)
         if not _refuse_conflict(meeting, form, items, after, draft):
             update_agenda_item(item, {**form.data, "translations": form.translations(meeting.language)})
             db.session.commit()

@@ -72,6 +72,10 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["auto_dir"] = auto_dir
     app.jinja_env.globals["webcal_url"] = webcal_url
     app.jinja_env.globals["when"] = formatting.when
+    app.jinja_env.globals["meeting_when"] = formatting.meeting_when
+    app.jinja_env.globals["by_day"] = formatting.by_day
+    app.jinja_env.filters["day_long"] = formatting.day_long
+    app.jinja_env.filters["day_time_short"] = formatting.day_time_short
     app.jinja_env.globals["zone_label"] = formatting.zone_label
     app.jinja_env.add_extension("jinja2.ext.do")
 

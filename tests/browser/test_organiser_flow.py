@@ -107,3 +107,28 @@ def test_meeting_form_has_no_serious_accessibility_violations(page, live_server,
     page.get_by_role("button", name="Save meeting").click()
     expect(page.get_by_text("Please correct the marked fields.")).to_be_visible()
     assert_accessible(page, axe_script)
+
+
+def test_organiser_makes_an_all_day_meeting_over_three_days(page, live_server, organiser):
+    factories.make_venue(name="High Tech Factory", city="Enschede", timezone="Europe/Amsterdam")
+    log_in(page, live_server, organiser)
+    page.goto(f"{live_server}/manage/meetings/new")
+    page.get_by_label("Title").fill("Cluster retreat")
+    page.get_by_label("Venue").select_option(label="High Tech Factory, Enschede")
+    page.get_by_label("All day").check()
+    # No times: the browser must not insist on them.
+    page.get_by_label("Start date").fill("2031-12-08")
+    page.get_by_label("End date").fill("2031-12-10")
+    page.get_by_role("button", name="Save meeting").click()
+    expect(page.get_by_text("Meeting “Cluster retreat” created.")).to_be_visible()
+    expect(page.locator(".event-when")).to_have_text("8–10 December 2031")
+
+    # An agenda item on the second day.
+    page.get_by_label("Title").fill("Workshops")
+    page.get_by_label("Day", exact=True).select_option(label="Tuesday, 9 December 2031")
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("Duration (minutes)").fill("90")
+    page.get_by_role("button", name="Add item").click()
+    expect(page.get_by_text("Agenda item “Workshops” added.")).to_be_visible()
+    expect(page.locator("tr.agenda-day")).to_have_text("Tuesday, 9 December 2031")
+    expect(page.locator("td.time").first).to_contain_text("10:00–11:30")

@@ -290,10 +290,23 @@ def byte_checks(data: bytes) -> None:
         raise CalendarCheckError(f"TZID without VTIMEZONE: {sorted(missing)}")
 
 
+def _is_date(params: dict[str, str]) -> bool:
+    return params.get("VALUE", "").upper() == "DATE"
+
+
 def _check_event_span(event: dict[str, tuple[dict, str]]) -> None:
     if "DTSTART" not in event:
         raise CalendarCheckError("a VEVENT has no DTSTART")
-    if "DTEND" in event:
+    if "DTEND" in event and (_is_date(event["DTSTART"][0]) or _is_date(event["DTEND"][0])):
+        # RFC 5545 3.6.1: an all-day event's DTEND is a DATE too, and (exclusive) after DTSTART.
+        if not (_is_date(event["DTSTART"][0]) and _is_date(event["DTEND"][0])):
+            raise CalendarCheckError("DTSTART and DTEND mix a DATE and a DATE-TIME")
+        for name in ("DTSTART", "DTEND"):
+            if "TZID" in event[name][0] or not re.fullmatch(r"\d{8}", event[name][1]):
+                raise CalendarCheckError(f"{name};VALUE=DATE is not a plain date: {event[name]!r}")
+        if event["DTEND"][1] <= event["DTSTART"][1]:
+            raise CalendarCheckError(f"DTEND {event['DTEND'][1]} is not after DTSTART {event['DTSTART'][1]}")
+    elif "DTEND" in event:
         start = _instant(*event["DTSTART"])
         end = _instant(*event["DTEND"])
         if end <= start:
@@ -323,6 +336,14 @@ def validate_all(data: bytes, *, libical_errors_allowed: bool = False) -> dict:
         by_uid = {str(o["UID"]): o for o in occurrences}
         for parsed_event in parsed["events"]:
             occurrence = by_uid[parsed_event["uid"]]
+            if parsed_event["start"]["is_date"]:
+                # An all-day event: both read the same days (ical.js gives midnight, no zone).
+                days = (datetime.fromisoformat(parsed_event["start"]["iso"]).date(),
+                        datetime.fromisoformat(parsed_event["end"]["iso"]).date())
+                if isinstance(occurrence.start, datetime) or (occurrence.start, occurrence.end) != days:
+                    raise CalendarCheckError(f"{parsed_event['uid']}: recurring_ical_events has the days "
+                                             f"{occurrence.start}–{occurrence.end}, ical.js {days}")
+                continue
             if occurrence.start != datetime.fromisoformat(parsed_event["start"]["iso"]):
                 raise CalendarCheckError(f"{parsed_event['uid']}: recurring_ical_events starts at "
                                          f"{occurrence.start}, ical.js at {parsed_event['start']['iso']}")
