@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy, quoprimime
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
+from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from functools import cache, lru_cache
 from typing import Protocol
@@ -49,8 +51,32 @@ class _Headers(HeaderRegistry):
         return super().__getitem__(name)
 
 
+class _SMTPPolicy(EmailPolicy):
+    """``policy.SMTP``, except that a subject or a mailbox's name that is not ASCII is encoded
+    by ``email.header``: this Python's folder loses or doubles spaces where it splits long
+    encoded words (a 60-letter German subject comes back as "Sitzung  überGröße")."""
+
+    def _fold(self, name, value, refold_binary=False):
+        key = name.lower()
+        if not self.utf8 and key == "subject":
+            # Also for ASCII: the folder may break a long one right after "Subject:".
+            charset = "us-ascii" if str(value).isascii() else "utf-8"
+            return self._encoded(name, Header(str(value), charset, header_name=name))
+        if not self.utf8 and not str(value).isascii():
+            if key in ("from", "to") and len(value.addresses) == 1:
+                address = value.addresses[0]
+                header = Header(header_name=name)
+                header.append(address.display_name, "utf-8")
+                header.append(f"<{address.addr_spec}>", "us-ascii")
+                return self._encoded(name, header)
+        return super()._fold(name, value, refold_binary=refold_binary)
+
+    def _encoded(self, name: str, header: Header) -> str:
+        return f"{name}: {header.encode(linesep=self.linesep, maxlinelen=self.max_line_length)}{self.linesep}"
+
+
 # policy.SMTP (CRLF lines, RFC 2047 words) with the header classes made once.
-SMTP = policy.SMTP.clone(header_factory=_Headers())
+SMTP = _SMTPPolicy(linesep="\r\n", header_factory=_Headers())
 # A non-ASCII mailbox needs raw UTF-8 headers (RFC 6532), and the SMTPUTF8 extension to travel.
 SMTPUTF8 = SMTP.clone(utf8=True)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from email import message_from_bytes, policy
+from email import message_from_bytes, message_from_string, policy
+from email.header import decode_header, make_header
+from email.policy import compat32
+from email.utils import parseaddr
 
 import pytest
 
@@ -43,8 +46,12 @@ KINDS = {
     "text only": Content(ics=None, ics_method=None, html_body=None),
     "German name and subject": Content(to_name="Jörg Müller-Lüdenscheidt", subject="Einladung: Größe " * 6,
                                        language="de"),
-    "name with specials": Content(to_name='Smith, Anna "Annie" (CTO).', subject="x" * 120),
+    "name with specials": Content(to_name='Smith, Anna "Annie" (CTO).', subject="Invitation: the long way round " * 5),
     "no name": Content(to_name=None),
+    "long German subject and name": Content(to_name="Chloé Ünal de la Fontaine du Bois Größe Übermensch Straße",
+                                            subject="Erinnerung: bitte antworten Sie auf die Einladung zu Sitzung über "
+                                                    "Größe und Übermaß der Straßen"),
+    "long Arabic name": Content(to_name="مريم الحسيني العربية الطويلة جدا جدا اسم"),
     "reply-to": Content(reply_to="office@example.org"),
     "international domain": Content(to_email="anna@bücher.example", ics=None, ics_method=None),
     "international mailbox": Content(to_email="jörg@bücher.example", to_name="Jörg"),
@@ -69,8 +76,13 @@ def test_every_kind_reads_back_as_sent(content):
     data = message.message_bytes(content, sender=SENDER, date=DATE)
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert all(len(line) <= 78 for line in data.split(b"\r\n"))
-    email = message_from_bytes(data, policy=policy.default)
+    email = message_from_string(data.decode("utf-8"), policy=policy.default)
     assert email["Subject"] == content.subject.strip()
+    # Decoded as RFC 2047 says: white space between encoded words is no part of the name.
+    raw = message_from_string(data.decode("utf-8"), policy=compat32)
+    name, _ = parseaddr(str(make_header(decode_header(raw["To"]))))
+    assert name == (content.to_name or "")
+    assert email["From"].addresses[0].display_name == "Cluster Office"
     assert email["Content-Language"] == content.language
     assert email.get_body(("plain",)).get_content().replace("\r\n", "\n") == TEXT
     if content.html_body:
