@@ -164,14 +164,17 @@ def _wait_for(server: SMTPProcess, count: int) -> None:
 
 def send_prebuilt(messages, sender: str) -> float:
     """Build every message first, then time sending them all over one SMTP connection; returns seconds."""
-    from meetings.mail.delivery import connect
-    from meetings.mail.message import OutboxMail
+    from meetings.mail.delivery import connect, send
+    from meetings.mail.message import envelope
 
-    prebuilt = [OutboxMail.from_content(m, sender=sender) for m in messages]
+    prebuilt = [envelope(m, sender=sender) for m in messages]
     started = time.perf_counter()
-    with connect() as connection:
+    connection = connect()
+    try:
         for mail in prebuilt:
-            connection.send(mail, envelope_from=mail.sender)
+            send(connection, mail)
+    finally:
+        connection.quit()
     return time.perf_counter() - started
 
 

@@ -132,10 +132,11 @@ def register_feeds(app: Flask) -> None:
 
 
 def register_mail_delivery(app: Flask) -> None:
-    """Last, once the app is complete: in a process that serves it, deliver what is due now and on a timer."""
-    from meetings.mail.delivery import start_serving
+    """Last, once the app is complete: deliver after commits, and in a process that serves the app,
+    now and on a timer (meetings.mail.runner)."""
+    from meetings.mail.runner import init_mail
 
-    start_serving(app)
+    init_mail(app)
 
 
 def register_proxy(app: Flask) -> None:

@@ -13,24 +13,20 @@ take a repeated REQUEST with the same UID and SEQUENCE as the same entry).
 """
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import smtplib
 import threading
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from flask_mail import BadHeaderError, Connection, email_dispatched
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.extensions import db
-from meetings.mail.message import OutboxMail
+from meetings.mail.message import Envelope, envelope
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from meetings.mail.outbox import prepare
 
@@ -86,28 +82,22 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=BACKOFF_MINUTES[index])
 
 
-class SMTPConnection(Connection):
-    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker."""
-
-    def __init__(self, mail, timeout: float):
-        super().__init__(mail)
-        self.timeout = timeout
-
-    def configure_host(self) -> smtplib.SMTP:
-        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = cls(self.mail.server, self.mail.port, timeout=self.timeout)
-        host.set_debuglevel(int(self.mail.debug))
-        if self.mail.use_tls:
+def connect() -> smtplib.SMTP:
+    """One SMTP connection from the app's MAIL_* settings, with MAIL_TIMEOUT on its socket, so a
+    silent server cannot hang a worker; STARTTLS and login as the settings ask."""
+    config = current_app.config
+    smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    host = smtp(config["MAIL_SERVER"], int(config["MAIL_PORT"]),
+                timeout=float(config["MAIL_TIMEOUT"]))
+    try:
+        if config["MAIL_USE_TLS"]:
             host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-
-def connect() -> Connection:
-    """One SMTP connection from the app's Flask-Mail settings (what ``mail.connect()`` makes, with a timeout)."""
-    return SMTPConnection(current_app.extensions["mail"],
-                          float(current_app.config["MAIL_TIMEOUT"]))
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        host.close()
+        raise
+    return host
 
 
 def claim_timeout() -> timedelta:
@@ -188,10 +178,10 @@ def _next_batch(size: int, report: DeliveryReport, *, ids: list[int] | None, inc
         _release(claimed)
         raise
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    items: list[tuple[Any, OutboxMail | Exception]] = []
+    items: list[tuple[Any, Envelope | Exception]] = []
     for row in rows:
         try:
-            items.append((row, OutboxMail.from_content(row, sender=sender)))
+            items.append((row, envelope(row, sender=sender)))
         except Exception as exc:  # noqa: BLE001 - recorded on the row like a sending failure
             items.append((row, exc))
     return _Batch(items, report)
@@ -365,7 +355,7 @@ def _is_permanent(exc: BaseException) -> bool:
         return all(code >= 500 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code >= 500
-    return isinstance(exc, (smtplib.SMTPNotSupportedError, BadHeaderError, ValueError))
+    return isinstance(exc, (smtplib.SMTPNotSupportedError, ValueError))
 
 
 def _breaks_connection(exc: BaseException) -> bool:
@@ -379,20 +369,17 @@ def _breaks_connection(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
-def _send(connection: Connection, mail: OutboxMail) -> None:
-    """What Flask-Mail's ``Connection.send`` does, without cleaning up the addresses again:
-    they were checked when the message was written, and an SMTPUTF8 address, which its
-    ASCII-only clean-up would spoil, goes to smtplib as it is."""
-    if connection.host is not None:
-        connection.host.sendmail(mail.sender, mail.recipients, mail.as_bytes(), mail.mail_options)
-    email_dispatched.send(current_app._get_current_object(), message=mail)
+def send(host: smtplib.SMTP, mail: Envelope) -> None:
+    """One SMTP transaction for ``mail``. The addresses were checked when it was written, and an
+    SMTPUTF8 address goes to smtplib as it is."""
+    host.sendmail(mail.sender, [mail.recipient], mail.data, list(mail.mail_options))
 
 
 class _Batch:
     """Claimed messages, written and committed, sent over one SMTP connection by a thread that
     commits each outcome before it sends the next message; :meth:`finish` waits for it."""
 
-    def __init__(self, items: list[tuple[Any, OutboxMail | Exception]], report: DeliveryReport):
+    def __init__(self, items: list[tuple[Any, Envelope | Exception]], report: DeliveryReport):
         self.items = items
         self.ids = [row.id for row, _ in items]
         self.report = report
@@ -429,9 +416,8 @@ class _Batch:
         outcomes.postpone_all([row for row, _ in self.items if row.id not in done], error)
 
     def _send(self, outcomes: _Outcomes) -> None:
-        connection = connect()
         try:
-            connection.__enter__()
+            connection = connect()
         except (OSError, smtplib.SMTPException) as exc:
             self.connection_error = _describe(exc)
             self._postpone_rest(outcomes, self.connection_error)
@@ -445,7 +431,7 @@ class _Batch:
                 try:
                     if isinstance(mail, Exception):
                         raise mail
-                    _send(connection, mail)
+                    send(connection, mail)
                 except Exception as exc:  # noqa: BLE001 - every outcome is recorded on the row
                     error = _describe(exc)
                     if _breaks_connection(exc):
@@ -467,9 +453,11 @@ class _Batch:
                 self.in_flight = None
         finally:
             try:
-                connection.__exit__(None, None, None)
+                connection.quit()
             except (OSError, smtplib.SMTPException):
                 pass  # the messages are recorded; a failing QUIT changes nothing
+            finally:
+                connection.close()
 
     def finish(self, ahead: "_Batch | None" = None) -> None:
         """Wait for the thread, renewing the claims of this batch and of ``ahead`` (claimed
@@ -507,175 +495,3 @@ class _Batch:
     def release(self) -> None:
         """Give the claimed messages back untouched: they were never tried."""
         _release(self.ids)
-
-
-# --- in-process background delivery -----------------------------------------------
-
-
-class BackgroundDelivery:
-    """One delivery thread per app and process.
-
-    It is kicked after commits that queued mail (and by a person's retry), and in a
-    process that serves the app it also runs from the start and then every
-    MAIL_DELIVERY_INTERVAL seconds (:func:`start_serving`): that is what sends what
-    other processes queued and what a dead run left claimed. Without that timer
-    the thread sleeps while retries wait, until the earliest is due, and ends when
-    nothing waits. Kicks during a run make it run once more.
-    """
-
-    # The longest sleep before looking again, so messages queued by other processes are seen.
-    MAX_SLEEP = 300.0
-
-    def __init__(self, app: Flask):
-        self.app = app
-        # Seconds between runs while the app is served (None: only kicks and retries).
-        self.interval: float | None = None
-        self._reset()
-
-    def _reset(self) -> None:
-        self._cv = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._wanted = False
-        self._busy = False
-        self._stopped = False
-        self._stop_event = threading.Event()
-
-    def kick(self) -> None:
-        """Deliver soon (now, or right after the current run)."""
-        with self._cv:
-            self._wanted = True
-            self._stopped = False
-            self._stop_event.clear()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
-                self._thread.start()
-            self._cv.notify_all()
-
-    def run_every(self, seconds: float) -> None:
-        """Deliver now, then every ``seconds`` (and after kicks) until stopped."""
-        with self._cv:
-            self.interval = seconds
-        self.kick()
-
-    @property
-    def running(self) -> bool:
-        """Whether the thread is alive."""
-        with self._cv:
-            return self._thread is not None and self._thread.is_alive()
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until no run is going on or asked for; True if that happened within ``timeout``."""
-        with self._cv:
-            return self._cv.wait_for(lambda: not self._busy and not self._wanted, timeout=timeout)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """End the thread after the batch it is sending."""
-        with self._cv:
-            self._stopped = True
-            self._stop_event.set()
-            thread = self._thread
-            self._cv.notify_all()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def _after_fork(self) -> None:
-        # A forked process has no thread of its parent's, and maybe a lock held at the fork.
-        served = self.interval is not None and not self._stopped
-        self._reset()
-        if served:
-            self.kick()
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                if self._stopped:
-                    self._thread = None
-                    self._cv.notify_all()
-                    return
-                self._wanted = False
-                self._busy = True
-            next_due = self._deliver_once()
-            with self._cv:
-                self._busy = False
-                self._cv.notify_all()
-                if self._wanted and not self._stopped:
-                    continue
-                if self._stopped or (next_due is None and not self.interval):
-                    self._thread = None
-                    return
-                wait = self.interval or self.MAX_SLEEP
-                if next_due is not None:
-                    wait = min(max((next_due - utcnow()).total_seconds(), 1.0), wait)
-                self._cv.wait_for(lambda: self._wanted or self._stopped, timeout=wait)
-
-    def _deliver_once(self) -> datetime | None:
-        from meetings.mail.outbox import next_attempt
-
-        with self.app.app_context():
-            try:
-                deliver_due(batch_size=int(self.app.config["MAIL_BATCH_SIZE"]), stop=self._stop_event)
-                return next_attempt()
-            except NoMailServer:
-                return None
-            except Exception:  # noqa: BLE001 - a background thread must log, not die silently
-                log.exception("Background mail delivery failed")
-                db.session.rollback()
-                return utcnow() + timedelta(minutes=1)
-
-
-_lock = threading.Lock()
-_running: weakref.WeakSet[BackgroundDelivery] = weakref.WeakSet()
-
-
-def background_delivery(app: Flask) -> BackgroundDelivery:
-    """The app's delivery thread manager (made on first use)."""
-    with _lock:
-        state = app.extensions.setdefault("outbox", {})
-        if "background" not in state:
-            state["background"] = BackgroundDelivery(app)
-            _running.add(state["background"])
-        return state["background"]
-
-
-def start_serving(app: Flask) -> bool:
-    """Start the app's delivery thread, now and every MAIL_DELIVERY_INTERVAL seconds, when this
-    process serves the app and delivers in-process; returns whether it started.
-
-    The one place that decides it. All of these must hold: MAIL_SERVER is set and
-    CELERY_BROKER_URL is not (else the worker's schedule does this, or there is no
-    server); MAIL_DELIVERY_INTERVAL is above 0 (the test settings make it 0, so tests
-    start delivery themselves); and the app was made to serve requests, by a WSGI
-    server (gunicorn loads ``wsgi:app``) or ``flask run``, not for another ``flask``
-    command (``mail send``, ``db upgrade``...), which gets no thread of its own.
-    """
-    from meetings.mail.outbox import delivery_mode
-
-    interval = float(app.config["MAIL_DELIVERY_INTERVAL"])
-    if delivery_mode(app) != "thread" or interval <= 0 or not _serving():
-        return False
-    background_delivery(app).run_every(interval)
-    return True
-
-
-def _serving() -> bool:
-    import click
-
-    # ``flask <command>`` makes the app inside click's context; a WSGI server makes it outside any.
-    context = click.get_current_context(silent=True)
-    return context is None or (context.command is not None and context.command.name == "run")
-
-
-def _after_fork_in_child() -> None:
-    for delivery in list(_running):
-        delivery._after_fork()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-@atexit.register
-def _finish_on_exit() -> None:
-    # The thread is a daemon (a sleeping retry must not keep a command alive), so let
-    # the batch on the wire finish and be recorded before the interpreter goes.
-    for delivery in list(_running):
-        delivery.stop(timeout=60)

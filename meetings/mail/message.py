@@ -7,30 +7,30 @@ invitation (RFC 6047)::
       multipart/alternative
         text/plain
         text/html                      (when there is HTML)
-        text/calendar; method=REQUEST  (no Content-Disposition)
+        text/calendar; method=REQUEST  (no Content-Disposition: see calendar_part)
       application/ics  invite.ics      (the same calendar, as an attachment)
 
 Without a calendar: multipart/alternative (text and HTML) or plain text.
-Flask-Mail builds its own tree and drops the ``method`` parameter, so the tree is
-built here and handed to Flask-Mail's connection inside :class:`OutboxMail`.
+:func:`build_message` makes the tree as an :class:`~email.message.EmailMessage`
+(``policy.SMTP``: CRLF lines, RFC 2047 words for non-ASCII names; ``SMTPUTF8``
+when the recipient's mailbox itself is not ASCII), :func:`message_bytes` writes it.
 """
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from email import policy, quoprimime
 from email.errors import HeaderParseError
 from email.header import Header
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
-from email.policy import SMTPUTF8, compat32
-from email.utils import format_datetime, formataddr, parseaddr
+from email.policy import EmailPolicy
+from email.utils import format_datetime, parseaddr
 from functools import cache, lru_cache
 from typing import Protocol
-
-from flask_mail import Message as FlaskMailMessage
 
 from meetings.core.types import utcnow
 
@@ -41,8 +41,44 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _NOT_IN_ADDRESS = set(" <>,;:\"()[]\\")
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
 _METHOD_LINE = re.compile(r"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
-# Classic email objects written with CRLF line ends, as SMTP wants them.
-WIRE = compat32.clone(linesep="\r\n")
+
+
+class _Headers(HeaderRegistry):
+    """The standard header classes, each made once: the registry makes a new class per header set."""
+
+    @lru_cache(maxsize=None)
+    def __getitem__(self, name):
+        return super().__getitem__(name)
+
+
+class _SMTPPolicy(EmailPolicy):
+    """``policy.SMTP``, except that a subject or a mailbox's name that is not ASCII is encoded
+    by ``email.header``: this Python's folder loses or doubles spaces where it splits long
+    encoded words (a 60-letter German subject comes back as "Sitzung  überGröße")."""
+
+    def _fold(self, name, value, refold_binary=False):
+        key = name.lower()
+        if not self.utf8 and key == "subject":
+            # Also for ASCII: the folder may break a long one right after "Subject:".
+            charset = "us-ascii" if str(value).isascii() else "utf-8"
+            return self._encoded(name, Header(str(value), charset, header_name=name))
+        if not self.utf8 and not str(value).isascii():
+            if key in ("from", "to") and len(value.addresses) == 1:
+                address = value.addresses[0]
+                header = Header(header_name=name)
+                header.append(address.display_name, "utf-8")
+                header.append(f"<{address.addr_spec}>", "us-ascii")
+                return self._encoded(name, header)
+        return super()._fold(name, value, refold_binary=refold_binary)
+
+    def _encoded(self, name: str, header: Header) -> str:
+        return f"{name}: {header.encode(linesep=self.linesep, maxlinelen=self.max_line_length)}{self.linesep}"
+
+
+# policy.SMTP (CRLF lines, RFC 2047 words) with the header classes made once.
+SMTP = _SMTPPolicy(linesep="\r\n", header_factory=_Headers())
+# A non-ASCII mailbox needs raw UTF-8 headers (RFC 6532), and the SMTPUTF8 extension to travel.
+SMTPUTF8 = SMTP.clone(utf8=True)
 
 
 class AddressError(ValueError):
@@ -156,161 +192,90 @@ def inline_css(html: str) -> str:
     return _inliner().inline(html)
 
 
-def message_bytes(content: MailContent, *, sender: str | tuple[str, str] | None,
-                  date: datetime | None = None) -> bytes:
-    """The complete email for ``content``, one recipient, as it goes over SMTP (CRLF lines).
+def _boundary() -> str:
+    # "=_" never occurs in quoted-printable or base64 text, so the boundary cannot collide with a
+    # body, and the generator need not search the text for one that does not. Always 34 characters.
+    return f"=_{uuid.uuid4().hex}"
 
-    Raises :class:`AddressError` when the recipient or sender is not a plain address.
+
+def _crlf(text: str) -> str:
+    return _LINE_ENDS.sub("\r\n", text) if "\r" in text else text.replace("\n", "\r\n")
+
+
+def calendar_part(ics: str, method: str | None) -> MIMEPart:
+    """The iMIP part (RFC 6047): ``text/calendar; charset="utf-8"; method=...``, no Content-Disposition.
+
+    ``method`` must equal the calendar's METHOD: without the parameter Outlook and
+    Thunderbird show no Accept/Decline buttons. 7bit when ASCII (the calendar's
+    lines are folded to 75 octets), else base64, so no transport rewraps it.
     """
-    return _bytes_for(content, check_address(content.to_email), sender, date)
+    part = MIMEPart(policy=SMTP)
+    part.set_content(ics, subtype="calendar", charset="utf-8", cte="7bit" if ics.isascii() else "base64",
+                     params={"method": method} if method else None)
+    return part
 
 
-def _bytes_for(content: MailContent, to_address: str, sender: str | tuple[str, str] | None,
-               date: datetime | None) -> bytes:
-    sender_name, sender_address = sender_parts(sender)
-    if needs_smtputf8(to_address):
-        return _build_utf8(content, to_address, sender_name, sender_address, date).as_bytes()
-    return _write(content, to_address, sender_name, sender_address, date)
+def _attachment(ics: str) -> MIMEPart:
+    part = MIMEPart(policy=SMTP)
+    part.set_content(_crlf(ics).encode("utf-8"), maintype="application", subtype="ics",
+                     filename=ATTACHMENT_NAME, params={"name": ATTACHMENT_NAME})
+    return part
 
 
-def _address_header(name: str, address: str, header_name: str) -> str | Header:
-    if name.isascii():
-        return formataddr((name, address))  # quotes and escapes specials
-    # Encoded words, split to the 75-octet limit, then the address as plain ASCII.
-    header = Header(header_name=header_name)
-    header.append(name, "utf-8")
-    header.append(f"<{address}>", "us-ascii")
-    return header
+def _text_part(text: str, subtype: str) -> MIMEPart:
+    part = MIMEPart(policy=SMTP)
+    part.set_content(text, subtype=subtype, charset="utf-8", cte="quoted-printable")
+    return part
 
 
-def _headers(content: MailContent, date: datetime | None) -> list[tuple[str, str]]:
-    headers = [("Date", format_datetime(date or utcnow())), ("Message-ID", one_line(content.message_id))]
+def _multipart(subtype: str, parts: list[MIMEPart], into: MIMEPart | None = None) -> MIMEPart:
+    container = MIMEPart(policy=SMTP) if into is None else into
+    getattr(container, f"make_{subtype}")(boundary=_boundary())
+    for part in parts:
+        container.attach(part)
+    return container
+
+
+def _top_headers(content: MailContent, to_address: str, sender_name: str, sender_address: str,
+                 date: datetime | None) -> list[tuple[str, object]]:
+    local, _, domain = to_address.rpartition("@")
+    if not needs_smtputf8(to_address):
+        domain = ascii_domain(domain)  # else the header is raw UTF-8 (RFC 6532), the domain too
+    headers: list[tuple[str, object]] = [
+        ("MIME-Version", "1.0"),
+        ("From", Address(display_name=sender_name, addr_spec=sender_address)),
+        ("To", Address(display_name=one_line(content.to_name), username=local, domain=domain)),
+    ]
+    if content.reply_to:
+        headers.append(("Reply-To", Address(addr_spec=envelope_address(check_address(content.reply_to)))))
+    headers += [("Subject", one_line(content.subject)), ("Date", date or utcnow()),
+                ("Message-ID", one_line(content.message_id))]
     if not content.ics:
         # RFC 3834: no automatic replies to notices; invitations expect a calendar reply.
         headers.append(("Auto-Submitted", "auto-generated"))
     return headers
 
 
-def _boundary() -> str:
-    # "=_" never occurs in quoted-printable or base64 text, so the boundary cannot
-    # collide with a body.
-    return f"=_{uuid.uuid4().hex}"
+def build_message(content: MailContent, *, sender: str | tuple[str, str] | None,
+                  date: datetime | None = None) -> EmailMessage:
+    """The email for ``content``, one recipient, as the tree in the module's docstring.
 
-
-def _header(name: str, value: str | Header) -> bytes:
-    """One header, folded and encoded as the email package writes it (RFC 5322, RFC 2047)."""
-    if isinstance(value, str) and value.isascii() and len(name) + len(value) <= 76:
-        return f"{name}: {value}\r\n".encode("ascii")
-    return WIRE.fold(name, value).encode("ascii")
-
-
-def _crlf(text: str) -> bytes:
-    if "\r" not in text:  # the usual case, many times faster than the expression
-        return text.replace("\n", "\r\n").encode("utf-8")
-    return _LINE_ENDS.sub("\r\n", text).encode("utf-8")
-
-
-def _part(content_type: str, body: bytes, encoding: str, disposition: str | None = None) -> bytes:
-    head = _header("Content-Type", content_type) + _header("Content-Transfer-Encoding", encoding)
-    if disposition:
-        head += _header("Content-Disposition", disposition)
-    return head + b"\r\n" + body
-
-
-def _quoted_printable(text: str) -> bytes:
-    # binascii's encoder: soft breaks at 76, trailing white space encoded, and line ends
-    # kept as the text's first one is, so a text without any gets CRLF soft breaks here.
-    encoded = binascii.b2a_qp(_crlf(text), istext=True)
-    return encoded if b"\r\n" in encoded else encoded.replace(b"\n", b"\r\n")
-
-
-def _text_part(text: str, subtype: str) -> bytes:
-    return _part(f'text/{subtype}; charset="utf-8"', _quoted_printable(text), "quoted-printable")
-
-
-def _base64(data: bytes) -> bytes:
-    return base64.encodebytes(data).replace(b"\n", b"\r\n")
-
-
-def _multipart(subtype: str, parts: list[bytes]) -> bytes:
-    boundary = _boundary()
-    delimiter = f"--{boundary}\r\n".encode("ascii")
-    body = b"".join(delimiter + part + (b"" if part.endswith(b"\r\n") else b"\r\n") + b"\r\n"
-                    for part in parts)
-    return (_header("Content-Type", f'multipart/{subtype}; boundary="{boundary}"') + b"\r\n"
-            + body + f"--{boundary}--\r\n".encode("ascii"))
-
-
-def _write(content: MailContent, to_address: str, sender_name: str, sender_address: str,
-           date: datetime | None) -> bytes:
-    """The bytes of the tree in the module's docstring, written directly: the email package's
-    generator would take longer than everything else about a message together."""
+    Raises :class:`AddressError` when the recipient, sender or Reply-To is not a plain address.
+    """
+    to_address = check_address(content.to_email)
+    sender_name, sender_address = sender_parts(sender)
+    msg = EmailMessage(policy=SMTPUTF8 if needs_smtputf8(to_address) else SMTP)
+    for name, value in _top_headers(content, to_address, sender_name, sender_address, date):
+        msg[name] = value
     if content.html_body or content.ics:
         parts = [_text_part(content.text_body, "plain")]
         if content.html_body:
             parts.append(_text_part(content.html_body, "html"))
         if content.ics:
-            method = content.ics_method or calendar_method(content.ics)
-            calendar_type = 'text/calendar; charset="utf-8"' + (f'; method="{method}"' if method else "")
-            ics = _crlf(content.ics)
-            # The iMIP part lives inside the alternative, with no Content-Disposition.
-            parts.append(_part(calendar_type, ics, "7bit") if ics.isascii()
-                         else _part(calendar_type, _base64(ics), "base64"))
-            body = _multipart("mixed", [_multipart("alternative", parts),
-                                        _part(f'application/ics; name="{ATTACHMENT_NAME}"', _base64(ics), "base64",
-                                              f'attachment; filename="{ATTACHMENT_NAME}"')])
+            parts.append(calendar_part(content.ics, content.ics_method or calendar_method(content.ics)))
+            _multipart("mixed", [_multipart("alternative", parts), _attachment(content.ics)], into=msg)
         else:
-            body = _multipart("alternative", parts)
-    else:
-        body = _text_part(content.text_body, "plain")
-    subject = one_line(content.subject)
-    values = [
-        ("MIME-Version", "1.0"),
-        ("From", _address_header(sender_name, sender_address, "From")),
-        ("To", _address_header(one_line(content.to_name), envelope_address(to_address), "To")),
-        ("Subject", subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")),
-        *_headers(content, date),
-        ("Content-Language", one_line(content.language) or "en"),
-    ]
-    if content.reply_to:
-        values.insert(3, ("Reply-To", envelope_address(check_address(content.reply_to))))
-    for name, value in values:
-        if isinstance(value, str) and _CONTROL.search(value):
-            raise ValueError(f"line break in the {name} header")  # one_line() makes this unreachable
-    return b"".join(_header(name, value) for name, value in values) + body
-
-
-def _build_utf8(content: MailContent, to_address: str, sender_name: str, sender_address: str,
-                date: datetime | None) -> EmailMessage:
-    # A non-ASCII mailbox needs raw UTF-8 headers (RFC 6532): the modern API writes them.
-    msg = EmailMessage(policy=SMTPUTF8)
-    msg["From"] = Address(display_name=sender_name, addr_spec=sender_address)
-    local, _, domain = to_address.rpartition("@")
-    msg["To"] = Address(display_name=one_line(content.to_name), username=local, domain=domain)
-    if content.reply_to:
-        msg["Reply-To"] = Address(addr_spec=envelope_address(check_address(content.reply_to)))
-    msg["Subject"] = one_line(content.subject)
-    for name, value in _headers(content, date):
-        msg[name] = value
-    msg["MIME-Version"] = "1.0"
-    if content.html_body or content.ics:
-        alternative = msg
-        if content.ics:
-            alternative = MIMEPart(policy=msg.policy)
-            msg.make_mixed()
-            msg.attach(alternative)
-        alternative.make_alternative()
-        alternative.attach(_modern_part(msg.policy, content.text_body, "plain"))
-        if content.html_body:
-            alternative.attach(_modern_part(msg.policy, content.html_body, "html"))
-        if content.ics:
-            method = content.ics_method or calendar_method(content.ics)
-            alternative.attach(_modern_part(msg.policy, content.ics, "calendar", cte="base64",
-                                     params={"method": method} if method else None))
-            attachment = MIMEPart(policy=msg.policy)
-            attachment.set_content(content.ics.encode("utf-8"), maintype="application", subtype="ics",
-                                   filename=ATTACHMENT_NAME, params={"name": ATTACHMENT_NAME})
-            msg.attach(attachment)
+            _multipart("alternative", parts, into=msg)
     else:
         msg.set_content(content.text_body, subtype="plain", charset="utf-8", cte="quoted-printable")
     # Set last: the email package moves Content-* headers into parts when it makes a multipart.
@@ -318,43 +283,144 @@ def _build_utf8(content: MailContent, to_address: str, sender_name: str, sender_
     return msg
 
 
-def _modern_part(policy, text: str, subtype: str, *, cte: str = "quoted-printable",
-                 params: dict | None = None) -> MIMEPart:
-    part = MIMEPart(policy=policy)
-    part.set_content(text, subtype=subtype, charset="utf-8", cte=cte, params=params)
-    return part
+# --- the same bytes, written directly -------------------------------------------------
+# The email package's object model costs more per message (~5 ms) than claiming,
+# writing and sending one together. write_message() produces exactly the bytes
+# of build_message(...).as_bytes(), with the package's own encoders and folding:
+# part headers are taken once from parts the package made; each message only adds
+# its bodies and its own header values. tests/mail/test_message.py compares the
+# two byte for byte for every kind of message.
+
+_PLACEHOLDER = "=_" + "0" * 32
+_SIMPLE_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 
 
-class OutboxMail(FlaskMailMessage):
-    """A Flask-Mail message carrying the bytes written by :func:`message_bytes`.
+def _head_of(part: MIMEPart) -> bytes:
+    data = part.as_bytes()
+    return data[:data.index(b"\r\n\r\n") + 4]
 
-    ``Connection.send`` checks the headers, emits ``email_dispatched`` (so
-    ``mail.record_messages()`` works) and sends ``as_bytes()``, which are ours.
-    Flask-Mail's own constructor is not called: it looks up the host name for a
-    Message-ID that ours replaces.
+
+@cache
+def _part_head(kind: str, method: str | None = None) -> bytes:
+    """The header block (with its blank line) of one kind of part, as the package writes it."""
+    if kind in ("plain", "html"):
+        return _head_of(_text_part("x", kind))
+    if kind == "calendar-7bit":
+        return _head_of(calendar_part("x", method))
+    if kind == "calendar-base64":
+        return _head_of(calendar_part("\u00e9", method))
+    if kind == "attachment":
+        return _head_of(_attachment("x"))
+    container = MIMEPart(policy=SMTP)
+    getattr(container, f"make_{kind}")(boundary=_PLACEHOLDER)
+    return _head_of(container)
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str, value: str) -> bytes:
+    return SMTP.fold_binary(*SMTP.header_store_parse(name, value))
+
+
+@lru_cache(maxsize=4096)
+def _folded_address(name: str, display_name: str, addr_spec: str) -> bytes:
+    return SMTP.fold_binary(*SMTP.header_store_parse(name, Address(display_name=display_name, addr_spec=addr_spec)))
+
+
+def _header(name: str, value) -> bytes:
+    if isinstance(value, Address):
+        if not _SIMPLE_NAME.fullmatch(value.display_name) or not _PLAIN_ADDRESS.fullmatch(value.addr_spec):
+            return _folded_address(name, value.display_name, value.addr_spec)
+        value = f"{value.display_name} <{value.addr_spec}>"
+    elif isinstance(value, datetime):
+        value = format_datetime(value)
+    if (len(name) + len(value) + 2 <= SMTP.max_line_length and "=?" not in value
+            and _SIMPLE_VALUE.fullmatch(value)):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _folded(name, value)
+
+
+def _lines(text: str) -> bytes:
+    # The package's normal form of a body: its lines, each ended by one line end.
+    return b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+
+
+def _qp(text: str) -> bytes:
+    return quoprimime.body_encode(_lines(text).decode("latin-1"), SMTP.max_line_length).replace(
+        "\n", "\r\n").encode("ascii")
+
+
+def _base64(data: bytes) -> bytes:
+    step = SMTP.max_line_length // 4 * 3
+    return b"".join(binascii.b2a_base64(data[i:i + step]) for i in range(0, len(data), step)).replace(
+        b"\n", b"\r\n")
+
+
+def _joined(kind: str, parts: list[bytes]) -> bytes:
+    boundary = _boundary().encode("ascii")
+    delimiter = b"\r\n--" + boundary + b"\r\n"
+    return (_part_head(kind).replace(_PLACEHOLDER.encode("ascii"), boundary)
+            + b"--" + boundary + b"\r\n" + delimiter.join(parts) + b"\r\n--" + boundary + b"--\r\n")
+
+
+def write_message(content: MailContent, *, sender: str | tuple[str, str] | None,
+                  date: datetime | None = None) -> bytes:
+    """The bytes of ``build_message(content, ...).as_bytes()``, written without the object model."""
+    to_address = check_address(content.to_email)
+    if needs_smtputf8(to_address):
+        return build_message(content, sender=sender, date=date).as_bytes()  # rare: raw UTF-8 headers
+    sender_name, sender_address = sender_parts(sender)
+    head = b"".join(_header(name, value)
+                    for name, value in _top_headers(content, to_address, sender_name, sender_address, date))
+    if content.html_body or content.ics:
+        parts = [_part_head("plain") + _qp(content.text_body)]
+        if content.html_body:
+            parts.append(_part_head("html") + _qp(content.html_body))
+        if content.ics:
+            method = content.ics_method or calendar_method(content.ics)
+            if content.ics.isascii():
+                parts.append(_part_head("calendar-7bit", method) + _lines(content.ics).replace(b"\n", b"\r\n"))
+            else:
+                parts.append(_part_head("calendar-base64", method)
+                             + _base64(_lines(content.ics).replace(b"\n", b"\r\n")))
+            alternative = _joined("alternative", parts)
+            attachment = _part_head("attachment") + _base64(_crlf(content.ics).encode("utf-8"))
+            body = _joined("mixed", [alternative, attachment])
+        else:
+            body = _joined("alternative", parts)
+    else:
+        # Content-Language closes the header block, after the part's own headers.
+        return (head + _part_head("plain")[:-2] + _header("Content-Language", one_line(content.language) or "en")
+                + b"\r\n" + _qp(content.text_body))
+    end = body.index(b"\r\n\r\n") + 2
+    return head + body[:end] + _header("Content-Language", one_line(content.language) or "en") + body[end:]
+
+
+def message_bytes(content: MailContent, *, sender: str | tuple[str, str] | None,
+                  date: datetime | None = None) -> bytes:
+    """The complete email for ``content`` as it goes over SMTP (CRLF lines); see :func:`build_message`.
+
+    Raises :class:`AddressError` when the recipient, sender or Reply-To is not a plain address.
     """
+    return write_message(content, sender=sender, date=date)
 
-    def __init__(self, data: bytes, *, subject: str, message_id: str, envelope_to: str, sender: str,
-                 smtputf8: bool = False):
-        self.subject, self.recipients, self.sender, self.reply_to = subject, [envelope_to], sender, None
-        self.cc, self.bcc, self.attachments, self.alts = [], [], [], {}
-        self.body = self.html = self.charset = self.extra_headers = self.date = None
-        self.mail_options, self.rcpt_options = (["SMTPUTF8"] if smtputf8 else []), []
-        self.msgId = message_id
-        self.data = data
 
-    def as_bytes(self) -> bytes:  # type: ignore[override]
-        return self.data
+@dataclass(frozen=True)
+class Envelope:
+    """One email ready for ``smtplib.SMTP.sendmail``: who from, who to, the bytes, the options."""
 
-    def as_string(self) -> str:  # type: ignore[override]
-        return self.data.decode("utf-8", "replace")
+    sender: str
+    recipient: str
+    data: bytes
+    message_id: str
+    mail_options: tuple[str, ...] = ()
 
-    @classmethod
-    def from_content(cls, content: MailContent, *, sender: str | tuple[str, str] | None,
-                     date: datetime | None = None) -> "OutboxMail":
-        """Write the email for ``content`` and wrap it for Flask-Mail."""
-        address = check_address(content.to_email)
-        _, sender_address = sender_parts(sender)
-        return cls(_bytes_for(content, address, sender, date), subject=one_line(content.subject),
-                   message_id=one_line(content.message_id), envelope_to=envelope_address(address),
-                   sender=envelope_address(sender_address), smtputf8=needs_smtputf8(address))
+
+def envelope(content: MailContent, *, sender: str | tuple[str, str] | None,
+             date: datetime | None = None) -> Envelope:
+    """Build the email for ``content`` (:func:`build_message`) with its SMTP envelope."""
+    address = check_address(content.to_email)
+    _, sender_address = sender_parts(sender)
+    return Envelope(sender=envelope_address(sender_address), recipient=envelope_address(address),
+                    data=message_bytes(content, sender=sender, date=date), message_id=one_line(content.message_id),
+                    mail_options=("SMTPUTF8",) if needs_smtputf8(address) else ())

@@ -6,19 +6,13 @@ Usage from a capability's service::
                 ics=..., kind="invitation", language="de", meeting_id=meeting.id)
     # ... the view commits once; then delivery starts.
 
-After the commit, delivery is started according to the settings:
-``CELERY_BROKER_URL`` set: a Celery task is enqueued (the request only enqueues);
-else ``MAIL_SERVER`` set: a background thread in this process delivers;
-else nothing happens and the messages wait in the outbox, readable in the app.
-A rollback discards the pending trigger together with the rows.
-``MAIL_DELIVER_AFTER_COMMIT = False`` turns the trigger off: then only
-``flask mail send`` (e.g. from cron) or a timer deliver.
+After the commit, the function given to :func:`init_outbox` starts delivery
+(:mod:`meetings.mail.runner` says who delivers). A rollback discards the pending
+trigger together with the rows. ``MAIL_DELIVER_AFTER_COMMIT = False`` turns the
+trigger off: then only ``flask mail send`` (e.g. from cron) or a timer deliver.
 
-The timer, every MAIL_DELIVERY_INTERVAL seconds, sends what is due without a
-commit to start it (retries, mail queued elsewhere, what a killed run left
-claimed): the Celery worker's schedule, or in the in-process mode the delivery
-thread of each process serving the app, from the app's start on
-(:func:`meetings.mail.delivery.start_serving` says exactly when).
+Capabilities change queued messages only through this module: :func:`withdraw`
+(messages nobody has tried to send yet) and :func:`erase_for_participant`.
 """
 from __future__ import annotations
 
@@ -306,7 +300,9 @@ def _after_commit(session: Session) -> None:
     app = session.info.pop(_PENDING_APP, None)
     asked = session.info.pop(_PENDING_ASKED, False)
     if ids and app is not None and (asked or app.config["MAIL_DELIVER_AFTER_COMMIT"]):
-        start_delivery(app, sorted(ids))
+        deliver = app.extensions.get("outbox", {}).get("deliver")
+        if deliver is not None:
+            deliver(app, sorted(ids))
 
 
 def _after_rollback(session: Session) -> None:
@@ -315,35 +311,15 @@ def _after_rollback(session: Session) -> None:
         session.info.pop(key, None)
 
 
-def start_delivery(app: Flask, ids: list[int] | None = None) -> str:
-    """Hand ``ids`` (None: everything due) to the configured delivery; returns the mode used.
-
-    Never raises: a broker that cannot be reached leaves the messages queued for the
-    next run of the worker's schedule or of ``flask mail send``.
-    """
-    mode = delivery_mode(app)
-    try:
-        if mode == "celery":
-            from meetings.mail.tasks import enqueue
-
-            enqueue(app, ids)
-        elif mode == "thread":
-            from meetings.mail.delivery import background_delivery
-
-            background_delivery(app).kick()
-    except Exception:  # noqa: BLE001 - the commit has happened; the rows are safe and retried later
-        log.exception("Could not start mail delivery; the messages stay queued")
-    return mode
-
-
-def init_outbox(app: Flask) -> None:
-    """Listen for commits and rollbacks of the app's database session (once per process)."""
+def init_outbox(app: Flask, deliver: Callable[[Flask, list[int]], object]) -> None:
+    """After each commit that queued mail for ``app``, call ``deliver(app, ids)``
+    (:func:`meetings.mail.runner.start_delivery`); listens to the database session (once per process)."""
     for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
-    app.extensions.setdefault("outbox", {})
+    app.extensions.setdefault("outbox", {})["deliver"] = deliver
 
 
 __all__ = ["queue_email", "queue_later", "prepare", "register_preparer", "Content", "Recipient", "retry_now", "release_all_queued", "status_counts", "next_attempt",
-           "delivery_mode", "start_delivery", "init_outbox", "OutboxError", "OutboxMessage",
+           "delivery_mode", "init_outbox", "OutboxError", "OutboxMessage",
            "QUEUED", "SENT", "FAILED"]

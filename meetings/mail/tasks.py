@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
+from meetings.mail.delivery import NoMailServer, deliver_due
+
 if TYPE_CHECKING:
     from celery import Celery
 
@@ -50,8 +52,6 @@ def make_celery(flask_app: Flask) -> "Celery":
     @celery.task(name=TASK_NAME, ignore_result=True, shared=False)
     def deliver(ids: list[int] | None = None) -> dict:
         """Deliver the messages ``ids`` (None: everything due) and report the counts."""
-        from meetings.mail.delivery import NoMailServer, deliver_due
-
         with flask_app.app_context():
             try:
                 report = deliver_due(batch_size=int(config["MAIL_BATCH_SIZE"]), ids=ids)

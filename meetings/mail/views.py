@@ -12,11 +12,10 @@ from meetings.extensions import db
 from meetings.core.views import page_number
 from meetings.mail.message import ATTACHMENT_NAME, message_bytes
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, STATUSES, OutboxMessage
-from meetings.mail.outbox import delivery_mode, init_outbox, prepare, release_all_queued, retry_now, status_counts
+from meetings.mail.outbox import delivery_mode, prepare, release_all_queued, retry_now, status_counts
 
 bp = Blueprint("mail", __name__, url_prefix="/manage/mail")
 bp.before_request(require_organiser)
-bp.record_once(lambda state: init_outbox(state.app))
 
 PER_PAGE = 50
 STATUS_LABELS = {QUEUED: _l("Queued"), SENDING: _l("Sending"), SENT: _l("Sent"), FAILED: _l("Failed")}

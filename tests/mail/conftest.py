@@ -28,7 +28,7 @@ def smtp_server():
 def stop_background(app):
     """Stop the app's delivery thread before the database is emptied."""
     yield
-    from meetings.mail.delivery import background_delivery
+    from meetings.mail.runner import background_delivery
 
     background_delivery(app).stop()
 

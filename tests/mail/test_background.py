@@ -14,7 +14,7 @@ import config as settings
 from config import ConfigError, load_config
 from meetings import create_app
 from meetings.extensions import db
-from meetings.mail.delivery import background_delivery
+from meetings.mail.runner import background_delivery
 from meetings.mail.models import QUEUED, SENT
 from tests.mail.helpers import fresh, queue, wait_until
 
@@ -107,7 +107,7 @@ def test_the_wsgi_app_delivers_as_soon_as_it_is_loaded(app, database_url, smtp_s
     db.session.commit()
     # What gunicorn does with wsgi:app; the process sends before anyone makes a request
     # (and here waits for that first run before it exits).
-    wait = "from meetings.mail.delivery import background_delivery; background_delivery(wsgi.app).wait_idle(60)"
+    wait = "from meetings.mail.runner import background_delivery; background_delivery(wsgi.app).wait_idle(60)"
     result = subprocess.run([sys.executable, "-c", f"import wsgi; {THREADS}; {wait}"], cwd=ROOT,
                             env=_process_env(database_url, smtp_server.port), capture_output=True, text=True,
                             timeout=120)

@@ -10,10 +10,10 @@ import pytest
 
 from meetings.core.types import utcnow
 from meetings.extensions import db
-from meetings.mail.delivery import (BACKOFF_MINUTES, NoMailServer, background_delivery, backoff, claim, deliver_due,
-                                    release_stale_claims)
+from meetings.mail.delivery import BACKOFF_MINUTES, NoMailServer, backoff, claim, deliver_due, release_stale_claims
 from meetings.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from meetings.mail.outbox import retry_now
+from meetings.mail.runner import background_delivery
 from tests.mail.conftest import use_mail_server
 from tests.mail.helpers import all_messages, calendar, fresh, queue
 from tests.mail.smtp import SMTPServer

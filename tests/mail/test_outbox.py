@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from meetings.extensions import db
-from meetings.mail.delivery import background_delivery
+from meetings.mail.runner import background_delivery
 from meetings.mail.models import QUEUED, OutboxMessage
 from meetings.mail.outbox import OutboxError, queue_email
 from tests.factories import make_meeting, make_participant

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from meetings.extensions import db
-from meetings.mail.delivery import background_delivery
+from meetings.mail.runner import background_delivery
 from meetings.mail.models import FAILED, QUEUED, SENT
 from tests.helpers import post_form, text_of
 from tests.mail.conftest import use_mail_server
