@@ -21,84 +21,59 @@ from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app
 
-from meetings.calendar.builder import Rendered
-
 # About 1.5 kB an event: some 30 MB for, e.g., 3,000 meetings in three languages and the personal feeds.
 DEFAULT_SIZE = 20_000
+# Whole public feed bodies kept by ETag.
+BODIES = 12
 
 
-class EventCache:
-    """A bounded map of rendered events (least recently used leaves first), safe across threads."""
+class Recent:
+    """A bounded map (least recently used leaves first), safe across threads: the rendered
+    events, and the last few whole feed bodies by ETag."""
 
-    def __init__(self, size: int = DEFAULT_SIZE):
+    def __init__(self, size: int):
         self.size = size
-        self._events: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> Rendered | None:
+    def get(self, key: Hashable):
         with self._lock:
-            found = self._events.get(key)
+            found = self._items.get(key)
             if found is not None:
-                self._events.move_to_end(key)
+                self._items.move_to_end(key)
             return found
 
-    def put(self, key: Hashable, event: Rendered) -> Rendered:
+    def put(self, key: Hashable, value):
         with self._lock:
-            self._events[key] = event
-            self._events.move_to_end(key)
-            while len(self._events) > self.size:
-                self._events.popitem(last=False)
-        return event
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
-    def get_or_render(self, key: Hashable, render: Callable[[], Rendered]) -> Rendered:
+    def get_or_render(self, key: Hashable, render: Callable[[], object]):
         found = self.get(key)
         return found if found is not None else self.put(key, render())
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
-            self._events.clear()
-
-
-class FeedBodies:
-    """The last few feed bodies built, by ETag, safe across threads."""
-
-    def __init__(self, size: int = 12):
-        self.size = size
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, etag: str, build: Callable[[], bytes]) -> bytes:
-        with self._lock:
-            body = self._bodies.get(etag)
-            if body is not None:
-                self._bodies.move_to_end(etag)
-                return body
-        body = build()
-        with self._lock:
-            self._bodies[etag] = body
-            while len(self._bodies) > self.size:
-                self._bodies.popitem(last=False)
-        return body
-
-    def clear(self) -> None:
-        with self._lock:
-            self._bodies.clear()
+            self._items.clear()
 
 
 def init_app(app: Flask) -> None:
     """Give the application its event cache and its feed bodies."""
-    app.extensions["calendar_events"] = EventCache()
-    app.extensions["calendar_bodies"] = FeedBodies()
+    app.extensions["calendar_events"] = Recent(DEFAULT_SIZE)
+    app.extensions["calendar_bodies"] = Recent(BODIES)
 
 
-def feed_bodies() -> FeedBodies:
+def feed_bodies() -> Recent:
     """The current application's last feed bodies."""
     return current_app.extensions["calendar_bodies"]
 
 
-def event_cache() -> EventCache:
+def event_cache() -> Recent:
     """The current application's event cache."""
     return current_app.extensions["calendar_events"]

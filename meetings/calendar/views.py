@@ -192,7 +192,7 @@ def _feed(topic_slug: str | None):
                 name = _("Cluster meetings: %(topic)s", topic=state.topic_name)
         return builder.feed_of(events, name=name, uid=builder.stable_uid(base_url, "calendar", topic_slug or ""))
 
-    return _answer(state.etag, state.last_modified, FEED_CACHE, lambda: feed_bodies().get(state.etag, build))
+    return _answer(state.etag, state.last_modified, FEED_CACHE, lambda: feed_bodies().get_or_render(state.etag, build))
 
 
 @bp.route("/calendar.ics")
