@@ -151,9 +151,17 @@ def _key_posts(spec: FormSpec):
     # A choice the form ignores when another one is made (the zone, with a venue chosen)
     # is posted a second time with the other choices left empty, where they can be.
     empty = {name: "" for name, f in spec.fields.items() if f.kind == "select" and "" in f.options and f.value}
+    # A radio group's first choice may be refused before the other fields are read (an
+    # answer "accepted" to a full meeting): NUL and blanks go again with each other choice.
+    radios = {name: [option for option in f.options if option != f.value]
+              for name, f in spec.fields.items() if f.kind == "radio"}
     for name in sorted(spec.fields):
         for kind, value in key_values(spec.fields[name]):
             yield name, kind, {**defaults, name: value}
+            if kind in ("nul", "blank"):
+                for radio, choices in radios.items():
+                    for choice in choices if radio != name else ():
+                        yield name, f"{kind}, {radio}={choice}", {**defaults, radio: choice, name: value}
             others = {k: v for k, v in empty.items() if k != name}
             if kind in ("long", "huge") and others:
                 yield name, f"{kind}, other choices empty", {**defaults, **others, name: value}
