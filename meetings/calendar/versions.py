@@ -136,9 +136,13 @@ _MARK_QUERY = select(FeedMark.etag, FeedMark.last_modified, FeedMark.version, Fe
 
 def current_mark(key: str, *, settings: str, now: datetime) -> Mark | None:
     """The stored validators of the feed ``key`` if they are still the feed's, else None.
-    One primary-key lookup on the app's session's connection (a Core statement: no ORM
-    objects to make, so none of the ORM's execution path)."""
-    row = db.session.connection().execute(_MARK_QUERY, {"key": key}).first()
+    One primary-key lookup: a Core statement (no ORM objects to make) on a connection of
+    the app's pool in autocommit mode, so the driver sends the query alone, without the
+    BEGIN before it and the ROLLBACK when the request ends (one round trip instead of
+    three on PostgreSQL). The session is not touched, so a request answered 304 from
+    here never holds a transaction."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(_MARK_QUERY, {"key": key}).first()
     if row is None:
         return None
     etag, last_modified, stored, stale_at, version = row
