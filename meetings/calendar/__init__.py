@@ -4,7 +4,7 @@ The path of a feed request (``/calendar.ics``, ``/calendar/<topic>.ics``, ``/fee
 all inside Flask's request and SQLAlchemy's pool:
 
 1. ``views`` picks the language and reads the feed's mark (``versions.current_mark``: one
-   primary-key lookup with the data version beside it). A current mark matching the
+   primary-key lookup with the data version beside it, kept a second by the worker). A current mark matching the
    client's If-None-Match / If-Modified-Since (werkzeug's ``is_resource_modified``) is the 304.
 2. Otherwise one aggregate over the feed's meetings (``feeds.feed_state``,
    ``personal.personal_feed_state``) gives the ETag; ``feeds.settle_mark`` moves the mark

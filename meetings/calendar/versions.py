@@ -23,15 +23,21 @@ Every part of the app and its commands writes through this session; another
 process running the app does too. SQL sent on a bare connection of the engine
 (``engine.begin()``) bypasses the session: call :func:`note_change` with a session
 in the same transaction, or raise the counter with :func:`bump` on that connection.
+
+A worker answering revalidations of one feed reads its mark once a second, not once per
+request (:class:`MarkMemo`): the raise of the counter by this process forgets every kept
+mark, so only another process's change can take up to a second to be seen.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import bindparam, event, func, inspect, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import TextClause
 
@@ -82,8 +88,11 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
 
 
 def bump(connection: Connection) -> None:
-    """Raise the data version in ``connection``'s transaction."""
+    """Raise the data version in ``connection``'s transaction; the marks this process
+    keeps (:data:`mark_memo`) are forgotten now and again when that transaction commits."""
     connection.execute(_BUMP)
+    mark_memo.clear()
+    event.listen(connection, "commit", mark_memo.clear, once=True)
 
 
 def _before_commit(session: Session) -> None:
@@ -134,18 +143,73 @@ _MARK_QUERY = select(FeedMark.etag, FeedMark.last_modified, FeedMark.version, Fe
                      current_version()).where(FeedMark.key == bindparam("key"))
 
 
+class MarkMemo:
+    """The marks this process read lately, each kept ``LIFETIME`` seconds, so a worker
+    answering many revalidations of the same feed looks its mark up once a second.
+
+    Forgotten at once when this process commits a change to what feeds show (the
+    data version's rise, :func:`bump`), so a process never answers from a mark its own
+    writes made old. A change committed by another process is seen within ``LIFETIME``:
+    a copy revalidated in that second is kept, as a copy fetched a second before the
+    change would be; both are far inside the hour feeds may be kept for (``max-age``).
+    Only a mark that was current when read is kept, and it is checked again each time
+    (its ``stale_at`` against the request's clock)."""
+
+    LIFETIME = 1.0
+    SIZE = 4096
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        # Per engine (an app's database), held weakly: an app gone takes its marks along.
+        self._rows: WeakKeyDictionary[Engine, dict[str, tuple[float, tuple]]] = WeakKeyDictionary()
+
+    def get(self, engine: Engine, key: str) -> tuple | None:
+        kept = self._rows.get(engine, {}).get(key)
+        if kept is None or self.clock() - kept[0] >= self.LIFETIME:
+            return None
+        return kept[1]
+
+    def put(self, engine: Engine, key: str, row: tuple) -> None:
+        rows = self._rows.setdefault(engine, {})
+        if len(rows) >= self.SIZE:
+            rows.clear()
+        rows[key] = (self.clock(), row)
+
+    def drop(self, engine: Engine, key: str) -> None:
+        self._rows.get(engine, {}).pop(key, None)
+
+    def clear(self, *_ignored) -> None:
+        self._rows.clear()
+
+
+mark_memo = MarkMemo()
+
+
+def _current(row: tuple, settings: str, now: datetime) -> bool:
+    _etag, _last_modified, stored, stale_at, version = row
+    return stored == version_token(version, settings) and (stale_at is None or now < stale_at)
+
+
 def current_mark(key: str, *, settings: str, now: datetime) -> Mark | None:
     """The stored validators of the feed ``key`` if they are still the feed's, else None.
-    One primary-key lookup: a Core statement (no ORM objects to make) on a connection of
+    Read from :data:`mark_memo` when this process read it within the last second, else one
+    primary-key lookup: a Core statement (no ORM objects to make) on a connection of
     the app's pool in autocommit mode, so the driver sends the query alone, without the
     BEGIN before it and the ROLLBACK when the request ends (one round trip instead of
     three on PostgreSQL). The session is not touched, so a request answered 304 from
     here never holds a transaction."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(_MARK_QUERY, {"key": key}).first()
+    engine = db.engine
+    row = mark_memo.get(engine, key)
     if row is None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            row = connection.execute(_MARK_QUERY, {"key": key}).first()
+        if row is None:
+            return None
+        row = tuple(row)
+        if _current(row, settings, now):
+            mark_memo.put(engine, key, row)
+    if not _current(row, settings, now):
+        mark_memo.drop(engine, key)
         return None
-    etag, last_modified, stored, stale_at, version = row
-    if stored != version_token(version, settings) or (stale_at is not None and now >= stale_at):
-        return None
+    etag, last_modified = row[0], row[1]
     return Mark(etag=etag, last_modified=last_modified)

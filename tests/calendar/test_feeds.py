@@ -337,9 +337,9 @@ def test_304_without_building_the_feed(client, monkeypatch, url):
 
     monkeypatch.setattr(calendar_views, "feed_entries", must_not_build)
     monkeypatch.setattr(calendar_views, "meetings_by_id", must_not_build)
-    for headers in ({"If-None-Match": full.headers["ETag"]},
-                    {"If-None-Match": f'"other", {full.headers["ETag"]}'},
-                    {"If-Modified-Since": full.headers["Last-Modified"]}):
+    for n, headers in enumerate(({"If-None-Match": full.headers["ETag"]},
+                                 {"If-None-Match": f'"other", {full.headers["ETag"]}'},
+                                 {"If-Modified-Since": full.headers["Last-Modified"]})):
         with count_queries() as queries:
             response = client.get(url, headers=headers)
         assert response.status_code == 304, headers
@@ -348,7 +348,8 @@ def test_304_without_building_the_feed(client, monkeypatch, url):
         # RFC 9110 15.4.5: ETag, Cache-Control and Vary are repeated (Werkzeug drops Last-Modified).
         assert "Accept-Language" in response.headers["Vary"]
         assert response.headers["Cache-Control"] == "public, max-age=3600"
-        assert len(queries) == 1, queries
+        # One lookup of the feed's mark, then the mark this process read a moment ago.
+        assert len(queries) == (1 if n == 0 else 0), queries
 
 
 @pytest.mark.parametrize("headers", [

@@ -198,12 +198,14 @@ def test_same_data_same_bytes_and_a_304_from_one_query(client, anna, monkeypatch
         raise AssertionError("the feed was built for a 304")
 
     monkeypatch.setattr(personal, "personal_feed_rows", must_not_build)
-    for headers in ({"If-None-Match": first.headers["ETag"]}, {"If-Modified-Since": first.headers["Last-Modified"]}):
+    for n, headers in enumerate(({"If-None-Match": first.headers["ETag"]},
+                                 {"If-Modified-Since": first.headers["Last-Modified"]})):
         with count_queries() as queries:
             response = client.get(f"/feeds/{anna.feed_token}.ics", headers=headers)
         assert response.status_code == 304 and response.data == b""
         assert response.headers["Cache-Control"] == "private, max-age=3600"
-        assert len(queries) == 1, queries
+        # One lookup of the feed's mark, then the mark this process read a moment ago.
+        assert len(queries) == (1 if n == 0 else 0), queries
 
 
 @pytest.mark.parametrize("change", ["answer", "meeting", "removed", "meeting_deleted", "meeting_draft",

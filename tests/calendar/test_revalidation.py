@@ -8,7 +8,7 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import create_engine, delete, insert, select, text, update
 from sqlalchemy.pool import NullPool
 
 import config
@@ -123,6 +123,43 @@ def test_a_current_copy_costs_one_primary_key_lookup(organiser_client, url):
     assert response.headers["Cache-Control"] == "public, max-age=3600"
     # Answered as the full feed is (RFC 9110 15.4.5: the same Vary), and no cookie is set.
     assert "Set-Cookie" not in response.headers and response.headers["Vary"] == full.headers["Vary"]
+
+
+def test_a_worker_reads_a_feeds_mark_once_a_second(client, app, monkeypatch):
+    """Revalidations of one feed within a second read its mark once; this process's own change
+    is seen at once, another process's (nothing here is told of it) within the second."""
+    meeting = make_meeting(title="Here")
+    clock = [1000.0]
+    monkeypatch.setattr(versions.mark_memo, "clock", lambda: clock[0])
+    etag = client.get("/calendar.ics").headers["ETag"]
+    for expected in (1, 0, 0):
+        with count_queries() as queries:
+            assert client.get("/calendar.ics", headers={"If-None-Match": etag}).status_code == 304
+        assert len(queries) == expected, queries
+
+    meeting.title = "Changed here"
+    db.session.commit()
+    changed = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and b"Changed here" in changed.data
+    etag = changed.headers["ETag"]
+    assert client.get("/calendar.ics", headers={"If-None-Match": etag}).status_code == 304
+
+    # Another process: its own connection, SQL this process's session never sees.
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    try:
+        with other.begin() as conn:
+            conn.execute(update(Meeting.__table__).where(Meeting.__table__.c.id == meeting.id)
+                         .values(title="Changed elsewhere", updated_at=utcnow()))
+            conn.execute(update(DataVersion.__table__).values(version=DataVersion.__table__.c.version + 1))
+    finally:
+        other.dispose()
+    with count_queries() as queries:
+        kept = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert kept.status_code == 304 and queries == []
+    clock[0] += versions.MarkMemo.LIFETIME
+    seen = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert seen.status_code == 200 and b"Changed elsewhere" in seen.data
+    assert seen.headers["ETag"] != etag
 
 
 def test_a_stale_copy_is_answered_by_the_application(client):
