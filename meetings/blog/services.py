@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -27,9 +28,9 @@ from meetings.core.formatting import date_long, days_text, format_locale
 from meetings.core.markdown import render_markdown
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
+from meetings.core.views import existing_page
 from meetings.events.languages import translated_text
 from meetings.events.models import Meeting
-from meetings.events.queries import Page
 from meetings.events.services import slugify, unique_slug
 from meetings.extensions import db
 from meetings.followup import services as followup
@@ -295,16 +296,10 @@ def latest_posts(limit: int = 3) -> list[Post]:
     return list(db.session.scalars(visible_posts_query().limit(limit)))
 
 
-def posts_page(number: int) -> Page | None:
+def posts_page(number: int) -> Pagination | None:
     """One page of visible posts (``PER_PAGE`` each); None for a page that does not exist
     (page 1 always exists, empty or not)."""
-    now = utcnow()
-    total = db.session.scalar(select(func.count()).select_from(Post).where(*_visible(now))) or 0
-    if number < 1 or number > Page([], 1, PER_PAGE, total).pages:
-        return None
-    items = list(db.session.scalars(visible_posts_query(now).options(selectinload(Post.meeting))
-                                    .offset((number - 1) * PER_PAGE).limit(PER_PAGE)))
-    return Page(items, number, PER_PAGE, total)
+    return existing_page(visible_posts_query(utcnow()).options(selectinload(Post.meeting)), number, PER_PAGE)
 
 
 def visible_post(slug: str) -> Post | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, make_response, render_template, request
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 
 from meetings.extensions import db
@@ -39,6 +40,17 @@ def page_number() -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
         abort(404)
     return int(raw)
+
+
+def existing_page(query, number: int, per_page: int) -> Pagination | None:
+    """Page ``number`` of ``query`` (``db.paginate``: one count, one page of rows), or None for
+    a page that does not exist: below 1, or beyond the last. Page 1 always exists, empty or not."""
+    if number < 1:
+        return None
+    page = db.paginate(query, page=number, per_page=per_page, error_out=False, count=True)
+    if number > max(page.pages, 1):
+        return None
+    return page
 
 
 def save_or_field_error(save, field, message: str):

@@ -53,7 +53,7 @@ def index():
     past = past_public_meetings_page(page_number(), topic=topic)
     if past is None:
         abort(404)
-    upcoming = upcoming_public_meetings(topic=topic) if past.number == 1 else []
+    upcoming = upcoming_public_meetings(topic=topic) if past.page == 1 else []
     return render_template("events/public/index.html", upcoming=upcoming, past=past, topic=topic,
                            topics=topics_with_public_meetings())
 

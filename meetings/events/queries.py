@@ -1,13 +1,14 @@
 """Read-side queries on meetings for public pages and feeds (no request objects here)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from meetings.core.types import utcnow
+from meetings.core.views import existing_page
 from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
 from meetings.events.services import agenda_for
 from meetings.extensions import db
@@ -49,46 +50,16 @@ def past_public_meetings(limit: int | None = None, topic: Topic | None = None) -
     return list(db.session.scalars(query))
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a longer list; ``number`` counts from 1."""
-
-    items: list
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def past_public_meetings_page(number: int, topic: Topic | None = None,
-                              per_page: int = PAST_PER_PAGE) -> Page | None:
-    """Page ``number`` of the past public meetings, latest first.
+                              per_page: int = PAST_PER_PAGE) -> Pagination | None:
+    """Page ``number`` of the past public meetings, latest first (``db.paginate``).
 
     Returns None for a page that does not exist (below 1, or beyond the last
     page); page 1 always exists, even when it is empty.
     """
-    if number < 1:
-        return None
-    now = utcnow()
-    total = db.session.scalar(select(func.count(Meeting.id)).where(*_public_conditions(topic), Meeting.ends_at < now)) or 0
-    page = Page(items=[], number=number, per_page=per_page, total=total)
-    if number > page.pages:
-        return None
-    query = (public_meetings_query(topic).where(Meeting.ends_at < now)
-             .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-             .offset((number - 1) * per_page).limit(per_page))
-    return Page(items=list(db.session.scalars(query)), number=number, per_page=per_page, total=total)
+    query = (public_meetings_query(topic).where(Meeting.ends_at < utcnow())
+             .order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
+    return existing_page(query, number, per_page)
 
 
 def topics_with_public_meetings() -> list[Topic]:
