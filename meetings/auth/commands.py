@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import click
-from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 
 from meetings.auth.forms import MIN_PASSWORD
 from meetings.auth.services import AccountError, create_user
+from meetings.core.emails import InvalidEmail, checked_email
 from meetings.extensions import db
 
 users_cli = AppGroup("users", help="Manage organiser accounts.")
@@ -22,16 +22,16 @@ users_cli = AppGroup("users", help="Manage organiser accounts.")
 def create_command(email: str, name: str, password: str, admin: bool, language: str) -> None:
     """Create an organiser account."""
     try:
-        email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise click.BadParameter(str(exc), param_hint="--email")
+        address = checked_email(email)
+    except InvalidEmail:
+        raise click.BadParameter("not a valid email address", param_hint="--email") from None
     if not name.strip():
         raise click.BadParameter("the name must not be empty", param_hint="--name")
     if len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="--password")
     try:
-        create_user(email, name, password, is_admin=admin, language=language)
+        create_user(address, name, password, is_admin=admin, language=language)
     except AccountError:
         raise click.BadParameter(f"an account with {email} exists already", param_hint="--email")
     db.session.commit()
-    click.echo(f"Created {'administrator' if admin else 'organiser'} {email}")
+    click.echo(f"Created {'administrator' if admin else 'organiser'} {address}")

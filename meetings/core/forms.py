@@ -10,9 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm as _WTFormsBaseForm
-from wtforms.validators import URL, Email, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import URL, Length, Optional, StopValidation, ValidationError
 from wtforms.validators import InputRequired as _InputRequired
 
+from meetings.core.emails import MAX_EMAIL, InvalidEmail, checked_email
 from meetings.core.timezones import offered_zone, zone_names
 
 # Tab and line feed are the only control characters people type into a text field.
@@ -121,11 +122,18 @@ class BaseForm(FlaskForm):
         return _WTFormsBaseForm.validate(self, extra)
 
 
+def valid_email(form, field):
+    """``core.emails.checked_email`` as a form check (empty values are for "required" to judge)."""
+    if field.data:
+        try:
+            checked_email(field.data)
+        except InvalidEmail:
+            raise ValidationError(_l("Please enter a valid email address, such as name@example.org.")) from None
+
+
 def email_validators(required: bool = True) -> list:
     first = [InputRequired(message=_l("Please enter an email address."))] if required else [Optional()]
-    return first + [Length(max=254),
-                    Email(message=_l("Please enter a valid email address, such as name@example.org."),
-                          check_deliverability=False, allow_smtputf8=True)]
+    return first + [Length(max=MAX_EMAIL), valid_email]
 
 
 def web_scheme(form, field):

@@ -8,13 +8,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from itsdangerous import BadPayload, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
+from meetings.core.emails import InvalidEmail, checked_email
 from meetings.core.names import find_by_name, name_key
 from meetings.extensions import db
 from meetings.network.models import LANGUAGES, Contact, Group, Organisation, group_members
@@ -471,11 +471,9 @@ def _check_row(line: int, cells: list[str], positions: dict[str, int], header_le
         row.errors.append(_l("The email address is missing."))
     else:
         try:
-            if len(row.email) > MAX_EMAIL or _has_control_characters(row.email):
-                raise EmailNotValidError("too long")
-            validate_email(row.email, check_deliverability=False, allow_smtputf8=True)
+            checked_email(row.email)
             row.email_ok = True
-        except EmailNotValidError:
+        except InvalidEmail:
             row.errors.append(_l("“%(value)s” is not a valid email address.", value=row.email[:MAX_EMAIL]))
     if row.organisation:
         _check_text(row, row.organisation, MAX_ORGANISATION,
