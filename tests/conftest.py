@@ -84,16 +84,17 @@ def _schema(database_url, tmp_path_factory):
 
 
 def _empty_tables(app):
+    """Every table emptied, ids starting from 1 again. DELETE, not TRUNCATE, on PostgreSQL
+    too: the tables hold a few rows, and TRUNCATE's new files cost about three times as much."""
     with app.app_context():
         db.session.remove()
-        tables = db.metadata.sorted_tables
         with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
             if db.engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    conn.execute(table.delete())
+                sequences = conn.scalars(text("SELECT oid::regclass::text FROM pg_class WHERE relkind = 'S'")).all()
+                if sequences:
+                    conn.exec_driver_sql("; ".join(f"ALTER SEQUENCE {name} RESTART" for name in sequences))
         db.engine.dispose()
 
 
