@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+
 from meetings.blog.models import Post
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
-from meetings.mail.models import OutboxMessage
+from meetings.mail.models import FAILED, OutboxMessage
 from meetings.mail.outbox import OutboxError, hold_until, queue_email, reinstate, withdraw
 from meetings.participants.models import Participant
 
@@ -41,7 +42,8 @@ def send_post_published(post: Post, participant: Participant) -> OutboxMessage |
                               dedupe_key=key)
     except OutboxError:
         return None
-    reinstate(kind=KIND, dedupe_key=key, reason=WITHDRAWN)
+    if message.status == FAILED:  # held back when the post was taken off the blog?
+        reinstate(kind=KIND, dedupe_key=key, reason=WITHDRAWN)
     hold_until(post.published_at or utcnow(), kind=KIND, dedupe_key=key)
     return message
 
