@@ -45,11 +45,12 @@ def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import meetings.core.database  # noqa: F401  (same foreign-key behaviour on SQLite as on PostgreSQL)
     import meetings.models  # noqa: F401  (all tables known before anything uses the metadata)
+    from meetings.core.database import init_database
     from meetings.extensions import csrf, db, limiter, mail, migrate
 
     db.init_app(app)
+    init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     mail.init_app(app)
     csrf.init_app(app)

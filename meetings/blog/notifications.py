@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from meetings.blog.models import Post
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
-from meetings.extensions import db
-from meetings.mail.models import FAILED, QUEUED, OutboxMessage
-from meetings.mail.outbox import OutboxError, queue_email
+from meetings.mail.models import FAILED, OutboxMessage
+from meetings.mail.outbox import OutboxError, hold_until, queue_email, reinstate, withdraw
 from meetings.participants.models import Participant
 
 KIND = "post_published"
@@ -36,18 +34,17 @@ def send_post_published(post: Post, participant: Participant) -> OutboxMessage |
         context = dict(post=post, meeting=meeting, participant=participant, post_url=link, language=language)
         text_body = render_template("emails/post_published.txt", **context)
         html_body = render_template("emails/post_published.html", **context)
+    key = f"{_dedupe_prefix(post)}{participant.id}"
     try:
         message = queue_email(to_email=participant.email, to_name=participant.name, subject=subject,
                               text_body=text_body, html_body=html_body, kind=KIND,
                               language=language, meeting_id=meeting.id, participant_id=participant.id,
-                              dedupe_key=f"{_dedupe_prefix(post)}{participant.id}")
+                              dedupe_key=key)
     except OutboxError:
         return None
-    if message.status == FAILED and message.last_error == WITHDRAWN:
-        message.status, message.last_error = QUEUED, None
-    if message.status == QUEUED and message.attempts == 0:
-        message.next_attempt_at = max(utcnow(), post.published_at or utcnow())
-    db.session.flush()
+    if message.status == FAILED:  # held back when the post was taken off the blog?
+        reinstate(kind=KIND, dedupe_key=key, reason=WITHDRAWN)
+    hold_until(post.published_at or utcnow(), kind=KIND, dedupe_key=key)
     return message
 
 
@@ -55,15 +52,6 @@ def follow_post_schedule(post: Post) -> int:
     """Keep the post's waiting emails in step with it: due when the post appears, or held
     back (failed, with the reason shown in the outbox) once it is a draft again. Emails
     already tried or sent are left alone. Flushes; returns how many were changed."""
-    waiting = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == KIND, OutboxMessage.dedupe_key.startswith(_dedupe_prefix(post), autoescape=True),
-        OutboxMessage.status == QUEUED, OutboxMessage.attempts == 0))
-    changed = 0
-    for message in waiting:
-        if post.published_at is None:
-            message.status, message.next_attempt_at, message.last_error = FAILED, None, WITHDRAWN
-        else:
-            message.next_attempt_at = max(utcnow(), post.published_at)
-        changed += 1
-    db.session.flush()
-    return changed
+    if post.published_at is None:
+        return withdraw(kind=KIND, key_prefix=_dedupe_prefix(post), reason=WITHDRAWN)
+    return hold_until(post.published_at, kind=KIND, key_prefix=_dedupe_prefix(post))

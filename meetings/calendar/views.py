@@ -352,12 +352,13 @@ def personal_feed_panel(participant: Participant) -> PersonalFeedPanel | None:
 
 @bp.app_template_global()
 def personal_feed_url(participant) -> str | None:
-    """For emails to a participant: the address of their contact's personal feed, made on
-    first need (in the caller's transaction); None without a contact or when switched off."""
+    """For emails to a participant: the address of their contact's personal feed if it has
+    one; None without a contact, a token or when switched off. Only reads: a template writes
+    nothing, so whoever queues the email makes the token first (``personal.feed_url``)."""
     contact = getattr(participant, "contact", None)
     if contact is None:
         return None
-    return personal.feed_url(contact)
+    return personal.current_feed_url(contact)
 
 
 @bp.route("/calendar/subscribe")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from meetings.auth.models import User
 from meetings.auth.services import create_user, find_user
@@ -22,8 +22,7 @@ from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
 from meetings.network.services import save_contact, save_group, save_organisation
 from meetings.invitations.services import send_invitations
-from meetings.mail.models import SENT, OutboxMessage
-from meetings.mail.outbox import prepare
+from meetings.mail.outbox import message_ids, prepare, record_sent
 from meetings.participants.services import invite_contacts
 from meetings.venues.models import Venue
 from meetings.venues.services import save_venue
@@ -335,11 +334,9 @@ def record_invitations_sent(meeting: Meeting) -> None:
     is configured.
     """
     send_invitations(meeting)
-    ids = list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.meeting_id == meeting.id)))
+    ids = message_ids(meeting.id)
     prepare(ids)
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                       .values(status=SENT, attempts=1, sent_at=utcnow(), next_attempt_at=None, claimed_at=None))
-    db.session.flush()
+    record_sent(ids)
 
 
 def load_demo(today: date | None = None) -> DemoSummary:

@@ -7,7 +7,6 @@ from collections import Counter
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from meetings.auth.access import require_organiser
@@ -19,7 +18,7 @@ from meetings.extensions import db, limiter
 from meetings.invitations import services
 from meetings.invitations.forms import AnswerForm, CancelForm, DelegateForm, UpdateForm
 from meetings.invitations.notifications import delegations, rsvp_url
-from meetings.mail.models import OutboxMessage
+from meetings.mail.outbox import latest_per_participant
 from meetings.participants.labels import participant_state
 from meetings.participants.models import Participant
 
@@ -153,16 +152,6 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
 
 
-def _latest_messages(meeting: Meeting) -> dict[int, OutboxMessage]:
-    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == meeting.id)
-                              .order_by(OutboxMessage.created_at, OutboxMessage.id))
-    latest: dict[int, OutboxMessage] = {}
-    for message in rows:
-        if message.participant_id is not None:
-            latest[message.participant_id] = message
-    return latest
-
-
 def sending_blocked(meeting: Meeting) -> str | None:
     """Why nothing can be sent for the meeting now (draft, cancelled, past), or None.
 
@@ -188,7 +177,7 @@ def responses(meeting_id: int):
     update_pending = services.update_pending(meeting)
     return render_template(
         "invitations/responses.html", meeting=meeting, people=people, by_status=by_status,
-        by_organisation=sorted(by_organisation.items()), messages=_latest_messages(meeting),
+        by_organisation=sorted(by_organisation.items()), messages=latest_per_participant(meeting.id),
         pending=services.not_yet_invited(meeting), unanswered=services.unanswered(meeting),
         update_pending=update_pending, update_form=UpdateForm(formdata=None),
         asked_again=services.answers_asked_again(meeting) if update_pending else [],

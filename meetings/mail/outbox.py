@@ -11,8 +11,11 @@ After the commit, the function given to :func:`init_outbox` starts delivery
 trigger together with the rows. ``MAIL_DELIVER_AFTER_COMMIT = False`` turns the
 trigger off: then only ``flask mail send`` (e.g. from cron) or a timer deliver.
 
-Capabilities change queued messages only through this module: :func:`withdraw`
-(messages nobody has tried to send yet) and :func:`erase_for_participant`.
+Capabilities change queued messages only through this module, never their rows:
+:func:`withdraw`, :func:`hold_until` and :func:`reinstate` (messages nobody has
+tried to send yet, named by their ``dedupe_key`` or its prefix),
+:func:`erase_for_participant`, and :func:`record_sent` for a demo's history.
+They read them with :func:`latest_per_participant` and :func:`message_ids`.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from functools import cache
 from itertools import groupby
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, cast, event, func, select
+from sqlalchemy import bindparam, cast, delete, event, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -262,6 +265,88 @@ def release_all_queued() -> int:
     return len(ids)
 
 
+# --- what capabilities do with their queued messages --------------------------------
+
+def _named(kind: str, dedupe_key: str | None, key_prefix: str | None):
+    """The condition for the messages of ``kind`` with this ``dedupe_key``, or with a key
+    starting with ``key_prefix`` (all of one reference, e.g. one post): exactly one of them."""
+    if (dedupe_key is None) == (key_prefix is None):
+        raise TypeError("name the messages by dedupe_key or by key_prefix, one of the two")
+    if dedupe_key is not None:
+        return (OutboxMessage.kind == kind) & (OutboxMessage.dedupe_key == dedupe_key)
+    return (OutboxMessage.kind == kind) & OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True)
+
+
+def _untried():
+    # Nobody has tried to send these yet: a delivery run that claimed one has made it ``sending``.
+    return (OutboxMessage.status == QUEUED) & (OutboxMessage.attempts == 0)
+
+
+def _change(condition, **values) -> int:
+    # One UPDATE whose WHERE is checked as it runs, so a message a delivery run claims
+    # meanwhile is left alone; objects of the session see the new values.
+    result = db.session.execute(update(OutboxMessage).where(condition).values(**values)
+                                .execution_options(synchronize_session="fetch"))
+    db.session.flush()
+    return result.rowcount
+
+
+def withdraw(*, kind: str, reason: str, dedupe_key: str | None = None, key_prefix: str | None = None) -> int:
+    """Hold back the named messages nobody has tried to send yet: they fail with ``reason``,
+    which the outbox shows and :func:`reinstate` recognises. Flushes; returns how many."""
+    return _change(_named(kind, dedupe_key, key_prefix) & _untried(),
+                   status=FAILED, next_attempt_at=None, last_error=reason)
+
+
+def hold_until(when: datetime, *, kind: str, dedupe_key: str | None = None, key_prefix: str | None = None) -> int:
+    """Make the named messages nobody has tried to send yet due at ``when`` (now, if that has
+    passed): e.g. a scheduled post's emails wait for the post. Flushes; returns how many."""
+    return _change(_named(kind, dedupe_key, key_prefix) & _untried(), next_attempt_at=max(utcnow(), when))
+
+
+def reinstate(*, kind: str, reason: str, dedupe_key: str | None = None, key_prefix: str | None = None) -> int:
+    """Queue again, due now, the named messages :func:`withdraw` held back with ``reason``
+    (others that failed keep failing). Flushes; returns how many. Delivery waits for
+    :func:`hold_until`, a commit or the timer, as for a message just queued."""
+    return _change(_named(kind, dedupe_key, key_prefix)
+                   & (OutboxMessage.status == FAILED) & (OutboxMessage.last_error == reason),
+                   status=QUEUED, last_error=None, next_attempt_at=utcnow())
+
+
+def erase_for_participant(participant_id: int) -> int:
+    """Delete the messages about one participant (their address, name and text are in them),
+    when that person's data is erased. A message being sent at this very moment is left to
+    finish. Flushes; returns how many were deleted."""
+    result = db.session.execute(delete(OutboxMessage).where(OutboxMessage.participant_id == participant_id,
+                                                            OutboxMessage.status != SENDING))
+    db.session.flush()
+    return result.rowcount
+
+
+def record_sent(ids: Iterable[int]) -> int:
+    """Record these messages as delivered now, without sending them (a demo's history: nothing
+    waits to go out to its addresses). Flushes; returns how many."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    return _change(among(OutboxMessage.id, ids), status=SENT, attempts=1, sent_at=utcnow(),
+                   next_attempt_at=None, claimed_at=None)
+
+
+def message_ids(meeting_id: int) -> list[int]:
+    """The ids of every message about the meeting, oldest first."""
+    return list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.meeting_id == meeting_id)
+                                   .order_by(OutboxMessage.id)))
+
+
+def latest_per_participant(meeting_id: int) -> dict[int, OutboxMessage]:
+    """The latest message about the meeting for each participant who has one, by participant id."""
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == meeting_id,
+                                                          OutboxMessage.participant_id.is_not(None))
+                              .order_by(OutboxMessage.created_at, OutboxMessage.id))
+    return {message.participant_id: message for message in rows}
+
+
 def status_counts() -> dict[str, int]:
     """How many messages are in each state (every state present, zero or more)."""
     counts = dict.fromkeys(STATUSES, 0)
@@ -320,6 +405,8 @@ def init_outbox(app: Flask, deliver: Callable[[Flask, list[int]], object]) -> No
     app.extensions.setdefault("outbox", {})["deliver"] = deliver
 
 
-__all__ = ["queue_email", "queue_later", "prepare", "register_preparer", "Content", "Recipient", "retry_now", "release_all_queued", "status_counts", "next_attempt",
+__all__ = ["queue_email", "queue_later", "prepare", "register_preparer", "Content", "Recipient", "retry_now", "release_all_queued",
+           "withdraw", "hold_until", "reinstate", "erase_for_participant", "record_sent", "message_ids",
+           "latest_per_participant", "status_counts", "next_attempt",
            "delivery_mode", "init_outbox", "OutboxError", "OutboxMessage",
            "QUEUED", "SENT", "FAILED"]

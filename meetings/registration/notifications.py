@@ -11,6 +11,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from meetings.calendar import personal
 from meetings.calendar.builder import invitation as invitation_ics
 from meetings.core.routing import absolute_url
 from meetings.events.languages import in_language
@@ -40,11 +41,13 @@ def _queue(participant: Participant, *, kind: str, template: str, subject, metho
     config = current_app.config
     link = manage_url(participant)
     schedule = agenda_schedule(meeting)
+    # Made here, before the templates render (they only read): the email links to the feed.
+    feed = personal.feed_url(participant.contact) if participant.contact is not None else None
     ics = None
     with force_locale(language):
         context = dict(meeting=meeting, participant=participant, manage_url=link, schedule=schedule,
                        language=language, meeting_url=absolute_url("events_public.detail", slug=meeting.slug),
-                       **extra)
+                       feed_url=feed, **extra)
         text_body = render_template(f"emails/{template}.txt", **context)
         html_body = render_template(f"emails/{template}.html", **context)
         title = subject(meeting)

@@ -26,7 +26,7 @@ from meetings.core.spreadsheets import local_moment
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
-from meetings.mail.models import SENDING, OutboxMessage
+from meetings.mail.outbox import erase_for_participant
 from meetings.network.models import Organisation
 from meetings.participants.models import Participant, new_token
 from meetings.participants.services import SentBy
@@ -630,8 +630,7 @@ def erase(participant: Participant) -> list[Participant]:
     db.session.execute(delete(RegistrationAnswer).where(RegistrationAnswer.participant_id == participant.id))
     # The outbox keeps each email's address, name and text: they go too. A message being
     # sent at this very moment is left to finish.
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.participant_id == participant.id,
-                                                   OutboxMessage.status != SENDING))
+    erase_for_participant(participant.id)
     db.session.flush()
     return promoted
 
