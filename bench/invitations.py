@@ -77,7 +77,7 @@ def run(database_url: str | None = None, count: int = INVITEES) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-invitations-"))
     with scratch_database(database_url, workdir) as url, SMTPProcess() as server:
         app = create_app(testing_config(workdir, url, MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
-                                        MAIL_SUPPRESS_SEND=False, MAIL_DELIVER_AFTER_COMMIT=False,
+                                        MAIL_DELIVER_AFTER_COMMIT=False,
                                         WTF_CSRF_ENABLED=False))
         with app.app_context():
             db.create_all()

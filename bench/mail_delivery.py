@@ -192,7 +192,7 @@ def run(database_url: str | None = None, count: int = COUNT) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     with scratch_database(database_url, workdir) as url, SMTPProcess() as server:
         app = create_app(testing_config(workdir, url, MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
-                                        MAIL_SUPPRESS_SEND=False, MAIL_DELIVER_AFTER_COMMIT=False))
+                                        MAIL_DELIVER_AFTER_COMMIT=False))
         with app.app_context():
             db.create_all()
             contents = [_invitation(n) for n in range(count)]

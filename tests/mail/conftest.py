@@ -13,7 +13,7 @@ from tests.mail.smtp import SMTPServer, free_port
 def use_mail_server(app, port: int | None, **settings) -> None:
     """Point the app's MAIL_* settings (and Flask-Mail's state) at 127.0.0.1:``port``; None: no server."""
     app.config.update(MAIL_SERVER="127.0.0.1" if port else None, MAIL_PORT=port or 25,
-                      MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=5, **settings)
+                      MAIL_TIMEOUT=5, **settings)
     mail.init_app(app)
 
 

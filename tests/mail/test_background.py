@@ -23,7 +23,7 @@ BIN = Path(sys.executable).parent
 
 
 def served_config(tmp_path, database_url, port, **overrides):
-    values = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SUPPRESS_SEND": False, "MAIL_TIMEOUT": 5,
+    values = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_TIMEOUT": 5,
               **overrides}
     return settings.testing_config(tmp_path / "served", database_url, **values)
 
