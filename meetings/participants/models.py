@@ -56,7 +56,7 @@ class Participant(db.Model):
     delegation_message: Mapped[str | None] = mapped_column(Text)
     # The answer an update of time or place set back to "no answer yet" (until they answer again).
     previous_answer: Mapped[str | None] = mapped_column(String(20))
-    # Public registration: "pending" until the email is confirmed; then a seat or a
+    # Public registration: ``pending`` until the email is confirmed; then a seat or a
     # place in the waiting list (1 = next to move up). Erasing keeps the row for counts.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlist_position: Mapped[int | None] = mapped_column()
