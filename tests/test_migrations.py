@@ -148,3 +148,40 @@ def test_name_keys_are_filled_in_for_existing_rows(migrate_app):
             with db.engine.begin() as conn:
                 conn.execute(text("INSERT INTO topics (name, slug, name_key) VALUES ('AI ', 'ai-2', 'ai')"))
         db.engine.dispose()
+
+
+
+STATUS_COLUMNS = [("participants", "kind"), ("participants", "status"), ("participants", "previous_answer"),
+                  ("meetings", "status"), ("outbox_messages", "status"), ("posts", "status")]
+
+
+def row_counts(conn):
+    return {name: conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() for name in sorted(db.metadata.tables)}
+
+
+def test_status_checks_come_with_0016_and_go_with_its_downgrade(migrate_app):
+    """After 0016 a value outside the enum is refused; downgraded to 0015 it is let in again;
+    neither way loses a row (SQLite copies each table to change its CHECKs)."""
+    flask(migrate_app, "db", "upgrade", "0015_all_day")
+    flask(migrate_app, "demo", "load", "--if-empty")
+    with migrate_app.app_context():
+        with db.engine.connect() as conn:
+            before = row_counts(conn)
+        db.engine.dispose()
+    assert before["participants"] and before["meetings"] and before["outbox_messages"] and before["posts"]
+    flask(migrate_app, "db", "upgrade")
+    with migrate_app.app_context():
+        with db.engine.connect() as conn:
+            assert row_counts(conn) == before
+        for table_name, column in STATUS_COLUMNS:
+            with pytest.raises(IntegrityError, match=f"ck_{table_name}_{column}"):
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"UPDATE {table_name} SET {column} = 'bogus'"))
+        db.engine.dispose()
+    flask(migrate_app, "db", "downgrade", "0015_all_day")
+    with migrate_app.app_context():
+        with db.engine.begin() as conn:
+            assert row_counts(conn) == before
+            for table_name, column in STATUS_COLUMNS:
+                assert conn.execute(text(f"UPDATE {table_name} SET {column} = 'bogus'")).rowcount > 0
+        db.engine.dispose()

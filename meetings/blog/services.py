@@ -22,7 +22,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from meetings.blog.models import Post
+from meetings.blog.models import VISIBLE_STATUSES, Post, PostStatus
 from meetings.blog.notifications import follow_post_schedule, send_post_published
 from meetings.core.formatting import date_long, days_text, format_locale
 from meetings.core.markdown import render_markdown
@@ -195,7 +195,7 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
 
 def create_post(data: dict, meeting: Meeting | None = None) -> Post:
     """A new draft post with a unique slug made from its title (or ``data['slug']``). Flushes."""
-    post = Post(status="draft", meeting_id=meeting.id if meeting else None)
+    post = Post(status=PostStatus.DRAFT, meeting_id=meeting.id if meeting else None)
     return save_post(post, data)
 
 
@@ -221,7 +221,7 @@ def create_followup_post(meeting: Meeting, language: str) -> Post:
 def redraft_followup_post(post: Post) -> Post:
     """Write a draft post of a meeting again from the meeting's record, in the post's
     language: its title and text are replaced, its address stays. Flushes."""
-    if post.status != "draft" or post.meeting is None:
+    if post.status != PostStatus.DRAFT or post.meeting is None:
         raise ValueError("only a meeting's draft post is written again")
     draft = draft_followup(post.meeting, post.language)
     return save_post(post, {"title": draft.title, "body": draft.body, "language": draft.language, "slug": post.slug})
@@ -251,9 +251,9 @@ def publish_post(post: Post, at: datetime | None = None, notify: bool = False) -
     if at is None or at <= now:
         if not post.is_visible(now):
             post.published_at = now
-        post.status, post.publish_at = "published", None
+        post.status, post.publish_at = PostStatus.PUBLISHED, None
     else:
-        post.status, post.publish_at, post.published_at = "scheduled", at, at
+        post.status, post.publish_at, post.published_at = PostStatus.SCHEDULED, at, at
     db.session.flush()
     follow_post_schedule(post)
     if not notify or post.meeting is None:
@@ -268,7 +268,7 @@ def publish_post(post: Post, at: datetime | None = None, notify: bool = False) -
 def unpublish_post(post: Post) -> None:
     """Back to draft: the post leaves the blog and the feed, and its emails still waiting
     in the outbox are held back. Flushes."""
-    post.status, post.publish_at, post.published_at = "draft", None, None
+    post.status, post.publish_at, post.published_at = PostStatus.DRAFT, None, None
     db.session.flush()
     follow_post_schedule(post)
 
@@ -283,7 +283,7 @@ def delete_post(post: Post) -> None:
 # --- queries --------------------------------------------------------------------
 
 def _visible(now: datetime):
-    return (Post.status.in_(("published", "scheduled")), Post.published_at.is_not(None), Post.published_at <= now)
+    return (Post.status.in_(VISIBLE_STATUSES), Post.published_at.is_not(None), Post.published_at <= now)
 
 
 def visible_posts_query(now: datetime | None = None):
@@ -317,7 +317,7 @@ def post_for_meeting(meeting: Meeting, visible_only: bool = True) -> Post | None
 
 def _organiser_order():
     """How organisers see posts: drafts first, then by date, newest first."""
-    return or_(Post.status == "draft").desc(), Post.published_at.desc().nulls_first(), Post.id.desc()
+    return or_(Post.status == PostStatus.DRAFT).desc(), Post.published_at.desc().nulls_first(), Post.id.desc()
 
 
 def all_posts() -> list[Post]:

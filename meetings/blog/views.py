@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from meetings.auth.access import require_organiser
 from meetings.blog.forms import DeleteForm, PostForm, PublishForm
-from meetings.blog.models import Post
+from meetings.blog.models import Post, PostStatus
 from meetings.blog.services import (all_posts, atom_feed, create_post, delete_post, excerpt, latest_posts,
                                     post_for_meeting, posts_page, publish_post, save_post, slug_taken, unpublish_post,
                                     visible_post)
@@ -141,7 +141,7 @@ def publish(post_id: int):
         if not publish_form.errors:
             queued = publish_post(post, at, notify=publish_form.notify.data)
             db.session.commit()
-            if post.status == "published":
+            if post.status == PostStatus.PUBLISHED:
                 flash(_("Post published."), "success")
             else:
                 flash(_("Post scheduled for %(when)s.", when=_format_local(post)), "success")

@@ -36,24 +36,26 @@ from meetings.calendar.timezones import vtimezone
 from meetings.core.formatting import by_day, day_long
 from meetings.core.markdown import plain_text
 from meetings.core.timezones import get_zone
+from meetings.events.states import MeetingStatus
+from meetings.participants.states import ParticipantStatus
 
 PRODID = "-//Cluster Meetings//Meeting Manager//EN"
 # Part of every feed's ETag: raise it when the builder's output changes for the same data.
 FORMAT_VERSION = "3"
 REFRESH = timedelta(hours=1)
 
-STATUS_BY_MEETING = {"draft": "TENTATIVE", "scheduled": "CONFIRMED", "held": "CONFIRMED",
-                     "cancelled": "CANCELLED"}
+STATUS_BY_MEETING = {MeetingStatus.DRAFT: "TENTATIVE", MeetingStatus.SCHEDULED: "CONFIRMED",
+                     MeetingStatus.HELD: "CONFIRMED", MeetingStatus.CANCELLED: "CANCELLED"}
 # A participant's answer as the PARTSTAT of their ATTENDEE line (RFC 5545 3.2.12).
 PARTSTAT_BY_STATUS = {
-    "invited": "NEEDS-ACTION",
-    "accepted": "ACCEPTED",
-    "tentative": "TENTATIVE",
-    "declined": "DECLINED",
-    "delegated": "DELEGATED",
-    "registered": "ACCEPTED",
-    "waiting": "TENTATIVE",
-    "cancelled": "DECLINED",
+    ParticipantStatus.INVITED: "NEEDS-ACTION",
+    ParticipantStatus.ACCEPTED: "ACCEPTED",
+    ParticipantStatus.TENTATIVE: "TENTATIVE",
+    ParticipantStatus.DECLINED: "DECLINED",
+    ParticipantStatus.DELEGATED: "DELEGATED",
+    ParticipantStatus.REGISTERED: "ACCEPTED",
+    ParticipantStatus.WAITING: "TENTATIVE",
+    ParticipantStatus.CANCELLED: "DECLINED",
 }
 METHODS = ("REQUEST", "CANCEL")
 

@@ -21,15 +21,16 @@ from meetings.calendar.feeds import _digest, forget_marks, mark_columns, setting
 from meetings.calendar.versions import version_token
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
-from meetings.events.models import Meeting
+from meetings.events.models import Meeting, MeetingStatus
 from meetings.extensions import db
 from meetings.network.models import Contact
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 
 # What secrets.token_urlsafe(32) makes (43 characters); anything else never reaches the database.
 FEED_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # Participant rows that put a meeting in the contact's calendar.
-IN_FEED_STATUSES = ("invited", "accepted", "tentative", "registered", "waiting")
+IN_FEED_STATUSES = (ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE,
+                    ParticipantStatus.REGISTERED, ParticipantStatus.WAITING)
 # The reminder choices offered on the answer page, in minutes (None: no alarm).
 ALARM_CHOICES = (15, 60, 1440)
 # Statuses as small numbers, so one aggregate can notice an answer that changed
@@ -40,16 +41,16 @@ _STATUS_CODE = {status: number for number, status in enumerate(IN_FEED_STATUSES,
 def answer_line(participant: Participant) -> str:
     """The first line of an event in a personal feed: the reader's own answer, in the current
     locale; for a cancelled meeting, that it is cancelled (there is nothing left to answer)."""
-    if participant.meeting.status == "cancelled":
+    if participant.meeting.status == MeetingStatus.CANCELLED:
         return _("This meeting is cancelled.")
     lines = {
-        "invited": lambda: _("Your answer: not given yet"),
-        "accepted": lambda: _("Your answer: accepted"),
-        "tentative": lambda: _("Your answer: tentative"),
-        "registered": lambda: _("Your registration: confirmed"),
-        "waiting": lambda: _("Your registration: on the waiting list"),
+        ParticipantStatus.INVITED: lambda: _("Your answer: not given yet"),
+        ParticipantStatus.ACCEPTED: lambda: _("Your answer: accepted"),
+        ParticipantStatus.TENTATIVE: lambda: _("Your answer: tentative"),
+        ParticipantStatus.REGISTERED: lambda: _("Your registration: confirmed"),
+        ParticipantStatus.WAITING: lambda: _("Your registration: on the waiting list"),
     }
-    return lines.get(participant.status, lines["invited"])()
+    return lines.get(participant.status, lines[ParticipantStatus.INVITED])()
 
 
 def new_feed_token() -> str:
@@ -142,13 +143,13 @@ def _mine(contact_id, contact_email):
     public registration made with their address (registering links no contact,
     and confirming the email proved the address is theirs)."""
     return or_(Participant.contact_id == contact_id,
-               and_(Participant.contact_id.is_(None), Participant.kind == "registrant",
+               and_(Participant.contact_id.is_(None), Participant.kind == ParticipantKind.REGISTRANT,
                     Participant.email == contact_email))
 
 
 def _shown(cutoff: datetime):
     return and_(Participant.status.in_(IN_FEED_STATUSES), Participant.erased_at.is_(None),
-                Meeting.status != "draft", Meeting.ends_at >= cutoff)
+                Meeting.status != MeetingStatus.DRAFT, Meeting.ends_at >= cutoff)
 
 
 def mark_prefix(token: str) -> str:

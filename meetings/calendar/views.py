@@ -30,11 +30,11 @@ from meetings.calendar.versions import current_mark
 from meetings.core.routing import absolute_url
 from meetings.core.types import utcnow
 from meetings.events.languages import in_language
-from meetings.events.models import Meeting, Topic
+from meetings.events.models import Meeting, MeetingStatus, Topic
 from meetings.events.queries import agenda_schedule, topic_by_slug
 from meetings.extensions import db, limiter, login_manager
 from meetings.network.models import Contact
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 
 bp = Blueprint("calendar", __name__)
 
@@ -236,15 +236,15 @@ def _personal_event(participant: Participant, *, language: str, base_url: str, a
     extra, page = [], None
     with force_locale(language):
         answer = personal.answer_line(participant)
-        if (participant.kind == "invitee" and meeting.status != "cancelled"
+        if (participant.kind == ParticipantKind.INVITEE and meeting.status != MeetingStatus.CANCELLED
                 and "rsvp.answer" in current_app.view_functions):
             answer_page = absolute_url("rsvp.answer", token=participant.token)
             extra.append(_("Change your answer: %(url)s", url=answer_page))
             if not meeting.is_public:
                 page = answer_page
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         status = "CANCELLED"
-    elif participant.status in ("tentative", "waiting"):
+    elif participant.status in (ParticipantStatus.TENTATIVE, ParticipantStatus.WAITING):
         status = "TENTATIVE"
     else:
         status = None

@@ -16,13 +16,14 @@ from meetings.auth.models import User
 from meetings.auth.services import create_user, find_user
 from meetings.core.timezones import to_utc
 from meetings.core.types import utcnow
-from meetings.events.models import Meeting, Topic
+from meetings.events.models import Meeting, MeetingStatus, Topic
 from meetings.events.services import add_agenda_item, save_meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
 from meetings.network.services import save_contact, save_group, save_organisation
 from meetings.invitations.services import send_invitations
 from meetings.mail.outbox import message_ids, prepare, record_sent
+from meetings.participants.models import ParticipantStatus
 from meetings.participants.services import invite_contacts
 from meetings.venues.models import Venue
 from meetings.venues.services import save_venue
@@ -378,14 +379,14 @@ def load_demo(today: date | None = None) -> DemoSummary:
     kick_off = _meeting(
         htf, date(2024, 6, 5), time(10, 0), time(15, 0), KICK_OFF_AGENDA, all_topics,
         title="Core Team kick-off meeting", slug=KICK_OFF_SLUG, description=KICK_OFF_DESCRIPTION,
-        visibility="invitation", status="held")
+        visibility="invitation", status=MeetingStatus.HELD)
     sent = _local(date(2024, 5, 14), time(9, 0), htf.timezone)
     answered = _local(date(2024, 5, 21), time(9, 0), htf.timezone)
     invited = invite_contacts(kick_off, core_team).added
     for participant in invited:
         # Invited three weeks ahead, answered a week later.
         participant.invited_at, participant.sent_sequence = sent, kick_off.sequence
-        participant.status = "accepted"
+        participant.status = ParticipantStatus.ACCEPTED
         participant.responded_at = answered
         # One member sent word on the day that they could not come after all.
         participant.attended = participant.name != KICK_OFF_ABSENT
@@ -396,7 +397,7 @@ def load_demo(today: date | None = None) -> DemoSummary:
         title="Core Team meeting before the summer", slug=f"core-team-meeting-{next_day.year}-06",
         description="The Core Team meets at the Mechatronic Institute Bocholt to review the first year "
                     "and plan the next one.",
-        visibility="invitation", status="scheduled")
+        visibility="invitation", status=MeetingStatus.SCHEDULED)
     invite_contacts(next_meeting, core_team)
     db.session.flush()
     record_invitations_sent(next_meeting)
@@ -407,7 +408,7 @@ def load_demo(today: date | None = None) -> DemoSummary:
         [topics["AI"], topics["Automation & Digitalisation"]],
         title="Robotics Day", slug=f"robotics-day-{event_day.year}", description=ROBOTICS_DAY_DESCRIPTION,
         translations=ROBOTICS_DAY_TRANSLATIONS, item_titles=ROBOTICS_DAY_ITEM_TITLES,
-        visibility="public", status="scheduled", capacity=60,
+        visibility="public", status=MeetingStatus.SCHEDULED, capacity=60,
         registration_opens_at=_local(today - timedelta(days=1), time(9, 0), saxion.timezone),
         registration_closes_at=_local(event_day - timedelta(days=2), time(23, 0), saxion.timezone))
 

@@ -15,6 +15,7 @@ from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice
 from meetings.core.timezones import LocalTimeError, get_zone, start_of_day, to_utc
 from meetings.events.labels import MEETING_STATUS_LABELS
 from meetings.events.languages import ITEM_TEXTS, MEETING_TEXTS, clean_translations
+from meetings.events.models import MeetingStatus
 from meetings.events.services import SLUG_MAX, SLUG_RE
 from meetings.site.i18n import LANGUAGE_NAMES
 
@@ -147,7 +148,7 @@ class MeetingForm(TranslationsMixin, BaseForm):
                                               "as much, so the agenda stays inside the meeting."))
     topics = MultiCheckboxField(_l("Topics"), choices=[], coerce=int)
     visibility = RadioField(_l("Visibility"), choices=visibility_choices(), default="invitation")
-    status = SelectField(_l("Status"), choices=status_choices(), default="draft")
+    status = SelectField(_l("Status"), choices=status_choices(), default=MeetingStatus.DRAFT)
     capacity = IntegerField(_l("Capacity"), description=_l("Most people who can take part. Leave empty for no limit."),
                             validators=[Optional(), NumberRange(min=1, max=100000,
                                                                 message=_l("Enter a number of at least 1."))])

@@ -8,13 +8,14 @@ from sqlalchemy import (JSON, Column, Date, ForeignKey, Integer, String, Table, 
                         select, true, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from meetings.core.enums import values_check
 from meetings.core.names import NAME_KEY_LENGTH, UniqueName
 from meetings.core.timezones import to_local
 from meetings.core.types import UTCDateTime, utcnow
+from meetings.events.states import MeetingStatus
 from meetings.extensions import db
 from meetings.venues.models import Venue
 
-STATUSES = ("draft", "scheduled", "cancelled", "held")
 VISIBILITIES = ("public", "invitation")
 
 meeting_topics = Table(
@@ -42,6 +43,7 @@ class Topic(UniqueName, db.Model):
 
 class Meeting(db.Model):
     __tablename__ = "meetings"
+    __table_args__ = (values_check("status", MeetingStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=new_uid)
@@ -61,7 +63,7 @@ class Meeting(db.Model):
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
     online_url: Mapped[str | None] = mapped_column(String(500))
     visibility: Mapped[str] = mapped_column(String(20), default="invitation")
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.DRAFT, index=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,7 +122,7 @@ class Meeting(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == "public" and self.status != "draft"
+        return self.visibility == "public" and self.status != MeetingStatus.DRAFT
 
 
 class AgendaItem(db.Model):

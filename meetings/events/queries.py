@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from meetings.core.types import utcnow
 from meetings.core.views import existing_page
-from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
+from meetings.events.models import AgendaItem, Meeting, MeetingStatus, Topic, meeting_topics
 from meetings.events.services import agenda_for
 from meetings.extensions import db
 
-PUBLIC_STATUSES = ("scheduled", "cancelled", "held")
+PUBLIC_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED, MeetingStatus.HELD)
 PAST_PER_PAGE = 20
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from meetings.core.names import find_by_name
 from meetings.core.timezones import LocalTimeError, get_zone, start_of_day, to_utc
 from meetings.core.types import utcnow
-from meetings.events.models import AgendaItem, Meeting, Topic, meeting_topics
+from meetings.events.models import AgendaItem, Meeting, MeetingStatus, Topic, meeting_topics
 from meetings.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -88,11 +88,12 @@ def list_meetings(tab: str, now: datetime | None = None) -> list[Meeting]:
     now = now or utcnow()
     query = select(Meeting).options(selectinload(Meeting.venue))
     if tab == "drafts":
-        query = query.where(Meeting.status == "draft").order_by(Meeting.starts_at)
+        query = query.where(Meeting.status == MeetingStatus.DRAFT).order_by(Meeting.starts_at)
     elif tab == "past":
-        query = query.where(Meeting.status != "draft", Meeting.ends_at < now).order_by(Meeting.starts_at.desc())
+        query = (query.where(Meeting.status != MeetingStatus.DRAFT, Meeting.ends_at < now)
+                 .order_by(Meeting.starts_at.desc()))
     else:
-        query = query.where(Meeting.status != "draft", Meeting.ends_at >= now).order_by(Meeting.starts_at)
+        query = query.where(Meeting.status != MeetingStatus.DRAFT, Meeting.ends_at >= now).order_by(Meeting.starts_at)
     return list(db.session.scalars(query))
 
 
@@ -134,10 +135,10 @@ def save_meeting(meeting: Meeting | None, data: dict) -> Meeting:
 
 
 def publish_meeting(meeting: Meeting) -> bool:
-    """Move a draft to 'scheduled'; returns False (and changes nothing) for any other status."""
-    if meeting.status != "draft":
+    """Move a draft to ``scheduled``; returns False (and changes nothing) for any other status."""
+    if meeting.status != MeetingStatus.DRAFT:
         return False
-    meeting.status = "scheduled"
+    meeting.status = MeetingStatus.SCHEDULED
     db.session.flush()
     return True
 
@@ -147,7 +148,7 @@ def delete_meeting(meeting: Meeting) -> bool:
     nothing) when the meeting is not a draft."""
     from meetings.participants.services import delete_all_participants
 
-    if meeting.status != "draft":
+    if meeting.status != MeetingStatus.DRAFT:
         return False
     # SQLite does not enforce ON DELETE CASCADE without a pragma, so remove the rows here.
     delete_all_participants(meeting)

@@ -9,7 +9,7 @@ from meetings.auth.access import require_organiser
 from meetings.core.formatting import day_time_short, time_short
 from meetings.core.views import render_form, save_or_field_error
 from meetings.events.forms import AgendaItemForm, MeetingForm, TopicForm, local_time_message
-from meetings.events.models import AgendaItem, Meeting, Topic
+from meetings.events.models import AgendaItem, Meeting, MeetingStatus, Topic
 from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, agenda_with,
                                       apply_order,
                                       create_topic, delete_agenda_item, delete_meeting, delete_topic,
@@ -56,10 +56,10 @@ def index():
 
 def _meeting_form(meeting: Meeting | None = None, **kwargs) -> MeetingForm:
     form = MeetingForm(venues=list_venues(), topics=list_topics(), **kwargs)
-    if meeting is None or meeting.status != "cancelled":
+    if meeting is None or meeting.status != MeetingStatus.CANCELLED:
         # Cancelling has one way, which asks for confirmation first and tells everyone
         # who holds the meeting in their calendar: the cancel page, not this form.
-        form.status.choices = [choice for choice in form.status.choices if choice.value != "cancelled"]
+        form.status.choices = [choice for choice in form.status.choices if choice.value != MeetingStatus.CANCELLED]
     return form
 
 
@@ -150,7 +150,7 @@ def publish(meeting_id: int):
 @bp.route("/<int:meeting_id>/delete", methods=["GET", "POST"])
 def delete(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id)
-    if meeting.status != "draft":
+    if meeting.status != MeetingStatus.DRAFT:
         return render_template("events/manage/delete.html", meeting=meeting, refused=True), 409
     if request.method == "POST":
         title = meeting.title

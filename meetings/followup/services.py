@@ -22,11 +22,12 @@ from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.followup.models import ActionItem, AgendaNote, MeetingRecord
 from meetings.network.models import Contact, Organisation
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 
 # People who said they would not come, gave their seat away, are still on the waiting
 # list or never confirmed their registration are not expected at the door.
-NOT_EXPECTED = ("declined", "cancelled", "delegated", "waiting", "pending")
+NOT_EXPECTED = (ParticipantStatus.DECLINED, ParticipantStatus.CANCELLED, ParticipantStatus.DELEGATED,
+                ParticipantStatus.WAITING, ParticipantStatus.PENDING)
 
 
 # --- attendance -----------------------------------------------------------------
@@ -61,7 +62,7 @@ def add_walk_in(meeting: Meeting, data: dict) -> Participant:
     """
     organisation = db.session.get(Organisation, data["organisation_id"]) if data.get("organisation_id") else None
     participant = Participant(
-        meeting_id=meeting.id, kind="walk_in", status="registered", attended=True,
+        meeting_id=meeting.id, kind=ParticipantKind.WALK_IN, status=ParticipantStatus.REGISTERED, attended=True,
         name=data["name"], email=data.get("email") or None,
         organisation_id=organisation.id if organisation else None,
         organisation_name=organisation.name if organisation else (data.get("organisation_name") or None),

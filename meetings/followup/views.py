@@ -9,6 +9,7 @@ from babel.dates import format_date
 from flask_babel import gettext as _
 
 from meetings.auth.access import require_organiser, safe_next
+from meetings.blog.models import PostStatus
 from meetings.blog.services import create_followup_post, meeting_posts, redraft_followup_post
 from meetings.core.formatting import format_locale
 from meetings.core.types import utcnow
@@ -193,7 +194,7 @@ def change_action(meeting_id: int, action_id: int, change: str):
 
 def _draft_question(meeting: Meeting, form: DraftForm, existing, status: int = 200):
     """The meeting already has posts in the chosen language: open one, or write the draft again."""
-    drafts = [post for post in existing if post.status == "draft"]
+    drafts = [post for post in existing if post.status == PostStatus.DRAFT]
     return render_template("followup/draft_exists.html", meeting=meeting, form=form, existing=existing,
                            draft=drafts[0] if drafts else None), status
 
@@ -210,7 +211,7 @@ def draft(meeting_id: int):
         page, _status = _minutes_page(meeting, draft_form=form)
         return page, 409
     existing = meeting_posts(meeting, form.language.data)
-    drafts = [post for post in existing if post.status == "draft"]
+    drafts = [post for post in existing if post.status == PostStatus.DRAFT]
     if form.replace.data is not None:
         post = next((post for post in drafts if post.id == form.replace.data), None)
         if post is None:

@@ -5,11 +5,13 @@ from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from meetings.core.forms import BaseForm, choice_list, email_validators, lower_strip
+from meetings.participants.models import ParticipantStatus
 
 
 def answer_choices():
-    return choice_list([("accepted", _l("Yes, I will attend")), ("tentative", _l("Maybe")),
-                        ("declined", _l("No, I cannot attend"))])
+    return choice_list([(ParticipantStatus.ACCEPTED, _l("Yes, I will attend")),
+                        (ParticipantStatus.TENTATIVE, _l("Maybe")),
+                        (ParticipantStatus.DECLINED, _l("No, I cannot attend"))])
 
 
 class AnswerForm(BaseForm):

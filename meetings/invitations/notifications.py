@@ -34,7 +34,7 @@ from meetings.extensions import db
 from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
 from meetings.mail.outbox import Content, Recipient, queue_later
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.participants.services import SentBy, who_sent
 
 
@@ -62,7 +62,7 @@ KINDS = {
 def rsvp_url(participant: Participant) -> str:
     """The participant's personal page, as an absolute address for emails: the answer page
     of an invitee, the registration page of a registrant."""
-    endpoint = "registration.manage" if participant.kind == "registrant" else "rsvp.answer"
+    endpoint = "registration.manage" if participant.kind == ParticipantKind.REGISTRANT else "rsvp.answer"
     return absolute_url(endpoint, token=participant.token)
 
 
@@ -169,7 +169,7 @@ def delegations(participants: Iterable[Participant]) -> dict[int, tuple[str | No
     (RFC 5546 DELEGATED-TO and DELEGATED-FROM), in one query for the whole batch."""
     people = list(participants)
     result: dict[int, tuple[str | None, str | None]] = {}
-    delegators = [p.id for p in people if p.status == "delegated"]
+    delegators = [p.id for p in people if p.status == ParticipantStatus.DELEGATED]
     delegated_to: dict[int, str] = {}
     if delegators:
         rows = db.session.execute(select(Participant.delegated_from_id, Participant.email)

@@ -13,27 +13,28 @@ from sqlalchemy.orm import selectinload
 
 from meetings.core.database import among
 from meetings.core.types import utcnow
-from meetings.events.models import Meeting
+from meetings.events.models import Meeting, MeetingStatus
 from meetings.events.services import (agenda_outside, details_fingerprint, record_sent_details,
                                       time_or_place_moved)
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.participants.services import remove_participant, sent_by
 from meetings.registration import services as seats
 
-ANSWERS = ("accepted", "tentative", "declined")
+ANSWERS = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE, ParticipantStatus.DECLINED)
 # What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # Invitees whose calendar holds the meeting, and so receive updates and the cancellation:
 # RFC 5546 has the organiser send both to every attendee, those who declined (Google keeps
 # declined events in the calendar) and those who sent a colleague (as DELEGATED) included.
-HOLDS_THE_MEETING = ("invited", "accepted", "tentative", "declined", "delegated")
+HOLDS_THE_MEETING = (ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE,
+                     ParticipantStatus.DECLINED, ParticipantStatus.DELEGATED)
 RECEIVES_UPDATES = HOLDS_THE_MEETING
 RECEIVES_CANCEL = HOLDS_THE_MEETING
 # Answers that a change of time or place asks again (RFC 5546 3.2.2.1); a "no" stays a "no".
-ASKED_AGAIN = ("accepted", "tentative")
+ASKED_AGAIN = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE)
 
 
 class InvitationError(ValueError):
@@ -46,38 +47,42 @@ class InvitationError(ValueError):
 
 def invitees(meeting: Meeting) -> list[Participant]:
     """The meeting's invitees with their meeting loaded, in name order."""
-    query = (select(Participant).where(Participant.meeting_id == meeting.id, Participant.kind == "invitee")
+    query = (select(Participant)
+             .where(Participant.meeting_id == meeting.id, Participant.kind == ParticipantKind.INVITEE)
              .order_by(Participant.name))
     return list(db.session.scalars(query))
 
 
 def registrants_holding_the_meeting(meeting: Meeting, also_waiting: bool = False) -> list[Participant]:
     """Confirmed registrants whose calendar got the meeting (with those waiting, if asked), by name."""
-    statuses = ("registered", "waiting") if also_waiting else ("registered",)
-    query = (select(Participant).where(Participant.meeting_id == meeting.id, Participant.kind == "registrant",
-                                       Participant.status.in_(statuses))
+    statuses = ((ParticipantStatus.REGISTERED, ParticipantStatus.WAITING) if also_waiting
+                else (ParticipantStatus.REGISTERED,))
+    query = (select(Participant)
+             .where(Participant.meeting_id == meeting.id, Participant.kind == ParticipantKind.REGISTRANT,
+                    Participant.status.in_(statuses))
              .order_by(Participant.name))
-    return [p for p in db.session.scalars(query) if p.status == "waiting" or p.sent_sequence is not None]
+    return [p for p in db.session.scalars(query)
+            if p.status == ParticipantStatus.WAITING or p.sent_sequence is not None]
 
 
 def update_pending(meeting: Meeting) -> bool:
     """True when invitations went out and time, place, link, title or agenda changed since."""
-    return (meeting.sent_fingerprint is not None and meeting.status == "scheduled"
+    return (meeting.sent_fingerprint is not None and meeting.status == MeetingStatus.SCHEDULED
             and meeting.sent_fingerprint != details_fingerprint(meeting))
 
 
 def _require_open(meeting: Meeting) -> None:
-    if meeting.status == "draft":
-        raise InvitationError("draft")
-    if meeting.status == "cancelled":
-        raise InvitationError("cancelled")
+    if meeting.status == MeetingStatus.DRAFT:
+        raise InvitationError(MeetingStatus.DRAFT)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvitationError(MeetingStatus.CANCELLED)
     if meeting.ends_at <= utcnow():
         raise InvitationError("past")
 
 
 def not_yet_invited(meeting: Meeting) -> list[Participant]:
     """Invitees on the list who have not been sent their invitation yet."""
-    return [p for p in invitees(meeting) if p.invited_at is None and p.status == "invited"]
+    return [p for p in invitees(meeting) if p.invited_at is None and p.status == ParticipantStatus.INVITED]
 
 
 def send_invitations(meeting: Meeting) -> int:
@@ -116,7 +121,7 @@ def answers_asked_again(meeting: Meeting, receivers: list[Participant] | None = 
     if not time_or_place_moved(meeting):
         return []
     receivers = update_receivers(meeting) if receivers is None else receivers
-    return [p for p in receivers if p.kind == "invitee" and p.status in ASKED_AGAIN]
+    return [p for p in receivers if p.kind == ParticipantKind.INVITEE and p.status in ASKED_AGAIN]
 
 
 def send_update(meeting: Meeting, note: str | None = None) -> int:
@@ -138,7 +143,7 @@ def send_update(meeting: Meeting, note: str | None = None) -> int:
     meeting.sequence += 1
     for participant in asked_again:
         participant.previous_answer = participant.status
-        participant.status = "invited"
+        participant.status = ParticipantStatus.INVITED
         participant.comment = None
         participant.responded_at = None
     for participant in receivers:
@@ -151,7 +156,7 @@ def send_update(meeting: Meeting, note: str | None = None) -> int:
 
 def unanswered(meeting: Meeting) -> list[Participant]:
     """Invitees who were invited and have not answered."""
-    return [p for p in invitees(meeting) if p.invited_at is not None and p.status == "invited"]
+    return [p for p in invitees(meeting) if p.invited_at is not None and p.status == ParticipantStatus.INVITED]
 
 
 def remind(meeting: Meeting) -> int:
@@ -186,10 +191,10 @@ def remove_invitee(participant: Participant) -> None:
     if participant.invited_at is None:
         remove_participant(participant)
         return
-    if participant.status in ("cancelled", "delegated"):
+    if participant.status in (ParticipantStatus.CANCELLED, ParticipantStatus.DELEGATED):
         raise InvitationError("already_removed")
     meeting.sequence += 1
-    participant.status = "cancelled"
+    participant.status = ParticipantStatus.CANCELLED
     participant.sent_sequence = meeting.sequence
     if meeting.ends_at > utcnow():
         notifications.send_cancellations([participant], meeting, None, removed=True)
@@ -210,9 +215,9 @@ def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
     entry get the news without one (a CANCEL for a UID they never had would only confuse
     their calendar).
     """
-    if meeting.status == "cancelled":
-        raise InvitationError("cancelled")
-    meeting.status = "cancelled"
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvitationError(MeetingStatus.CANCELLED)
+    meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     told = [p for p in invitees(meeting) if p.invited_at is not None and p.status in RECEIVES_CANCEL]
     # Registrants are told too: those holding a seat have the meeting in their calendar,
@@ -233,7 +238,8 @@ def participant_by_token(token: str) -> Participant | None:
     """The invitee holding this personal token, with meeting, venue and agenda loaded; None if unknown."""
     if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
-    query = (select(Participant).where(Participant.token == token, Participant.kind == "invitee")
+    query = (select(Participant)
+             .where(Participant.token == token, Participant.kind == ParticipantKind.INVITEE)
              .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
@@ -243,12 +249,12 @@ def participant_by_token(token: str) -> Participant | None:
 def can_answer(participant: Participant) -> str | None:
     """None if the participant may answer now, else the reason (cancelled, started, removed, delegated)."""
     meeting = participant.meeting
-    if meeting.status == "cancelled":
-        return "cancelled"
-    if participant.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
+        return MeetingStatus.CANCELLED
+    if participant.status == ParticipantStatus.CANCELLED:
         return "removed"
-    if participant.status == "delegated":
-        return "delegated"
+    if participant.status == ParticipantStatus.DELEGATED:
+        return ParticipantStatus.DELEGATED
     if meeting.starts_at <= utcnow():
         return "started"
     return None
@@ -262,8 +268,8 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
     if reason:
         raise InvitationError(reason)
     meeting = participant.meeting
-    was_seated = participant.status == "accepted"
-    if meeting.capacity is not None and status == "accepted" and not was_seated:
+    was_seated = participant.status == ParticipantStatus.ACCEPTED
+    if meeting.capacity is not None and status == ParticipantStatus.ACCEPTED and not was_seated:
         # Accepted invitees and confirmed registrants share the seats; the lock keeps
         # two people from taking the last one at the same moment.
         seats.lock_meeting(meeting.id)
@@ -274,7 +280,7 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
     participant.responded_at = utcnow()
     participant.previous_answer = None
     db.session.flush()
-    if was_seated and status != "accepted" and meeting.capacity is not None:
+    if was_seated and status != ParticipantStatus.ACCEPTED and meeting.capacity is not None:
         # The seat given up goes to the first person on the waiting list.
         seats.after_seat_freed(meeting)
 
@@ -304,21 +310,22 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
     if taken is not None:
         # Nobody is added; the address's owner is told by email, and the invitee sees what a
         # new colleague gives: the page must not tell who is on the list.
-        participant.status = "delegated"
+        participant.status = ParticipantStatus.DELEGATED
         participant.responded_at = utcnow()
         db.session.flush()
         seats.tell_already_on_list(taken, asked_by=sent_by(participant, colleague.message))
         return taken
     substitute = Participant(
-        meeting=meeting, kind="invitee", status="invited", name=colleague.name.strip(), email=email,
+        meeting=meeting, kind=ParticipantKind.INVITEE, status=ParticipantStatus.INVITED,
+        name=colleague.name.strip(), email=email,
         organisation_id=participant.organisation_id, organisation_name=participant.organisation_name,
         country=participant.country, language=participant.language, delegated_from=participant,
         delegation_message=(colleague.message or "").strip() or None)
     db.session.add(substitute)
-    participant.status = "delegated"
+    participant.status = ParticipantStatus.DELEGATED
     participant.responded_at = utcnow()
     db.session.flush()
-    if meeting.status == "scheduled":
+    if meeting.status == MeetingStatus.SCHEDULED:
         substitute.invited_at = utcnow()
         substitute.sent_sequence = meeting.sequence
         notifications.send_invitations([substitute], meeting)

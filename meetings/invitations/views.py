@@ -13,22 +13,22 @@ from meetings.auth.access import require_organiser
 from meetings.calendar.builder import invitation as invitation_ics
 from meetings.core.views import personal_page, render_form
 from meetings.events.languages import in_language
-from meetings.events.models import Meeting
+from meetings.events.models import Meeting, MeetingStatus
 from meetings.extensions import db, limiter
 from meetings.invitations import services
 from meetings.invitations.forms import AnswerForm, CancelForm, DelegateForm, UpdateForm
 from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.outbox import latest_per_participant
 from meetings.participants.labels import participant_state
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantStatus
 
 rsvp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 bp = Blueprint("invitations", __name__, url_prefix="/manage/meetings")
 bp.before_request(require_organiser)
 
 ERRORS = {
-    "draft": lambda: _("Publish the meeting before sending invitations."),
-    "cancelled": lambda: _("The meeting is cancelled."),
+    MeetingStatus.DRAFT: lambda: _("Publish the meeting before sending invitations."),
+    MeetingStatus.CANCELLED: lambda: _("The meeting is cancelled."),
     "past": lambda: _("The meeting is over."),
     "update_first": lambda: _("The meeting changed since the first invitations: send the update first."),
     "update_before_reminder": lambda: _("The meeting changed since the invitations were sent: send the update "
@@ -39,7 +39,7 @@ ERRORS = {
     "already_removed": lambda: _("This person is no longer invited."),
     "started": lambda: _("The meeting has started; answers can no longer be changed."),
     "removed": lambda: _("You are no longer on the list of participants of this meeting."),
-    "delegated": lambda: _("You have sent a colleague in your place."),
+    ParticipantStatus.DELEGATED: lambda: _("You have sent a colleague in your place."),
     "own_address": lambda: _("This is your own address. Please enter your colleague’s address."),
     "bad_answer": lambda: _("Please choose an answer."),
     "full": lambda: _("Sorry, every seat is taken: the meeting is full. You can still answer tentative or decline."),
@@ -133,7 +133,8 @@ def calendar_file(token: str):
     participant = _participant_or_404(token)
     meeting = in_language(participant.meeting, participant.language)
     config = current_app.config
-    method = "CANCEL" if meeting.status == "cancelled" or participant.status == "cancelled" else "REQUEST"
+    cancelled = meeting.status == MeetingStatus.CANCELLED or participant.status == ParticipantStatus.CANCELLED
+    method = "CANCEL" if cancelled else "REQUEST"
     delegated_to, delegated_from = delegations([participant])[participant.id]
     data = invitation_ics(meeting, participant, method=method, organizer_email=config["ORGANIZER_EMAIL"],
                           organizer_name=config["ORGANIZER_NAME"], base_url=config["BASE_URL"],
@@ -225,7 +226,7 @@ def update(meeting_id: int):
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
 def cancel(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         flash(_("The meeting is cancelled."), "info")
         return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
     form = CancelForm()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from meetings.extensions import db
 from meetings.mail.delivery import NoMailServer, deliver_due
-from meetings.mail.models import FAILED, OutboxMessage
+from meetings.mail.models import FAILED, QUEUED, OutboxMessage
 from meetings.mail.outbox import delivery_mode, next_attempt, retry_now, status_counts
 
 mail_cli = AppGroup("mail", help="Deliver the outbox and show its state.")
@@ -36,7 +36,7 @@ def send_command(include_not_due: bool, batch_size: int) -> None:
     try:
         report = deliver_due(batch_size=batch_size, include_not_due=include_not_due)
     except NoMailServer:
-        waiting = status_counts()["queued"]
+        waiting = status_counts()[QUEUED]
         click.echo(f"No MAIL_SERVER configured: {waiting} message(s) stay in the outbox. "
                    "Set MAIL_SERVER (and MAIL_PORT) and run this again.", err=True)
         raise SystemExit(1)

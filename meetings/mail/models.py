@@ -1,19 +1,32 @@
 """One row per email: what to send, to whom, and how delivery went."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from meetings.core.enums import values_check
 from meetings.core.types import UTCDateTime, utcnow
 from meetings.extensions import db
 
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-STATUSES = (QUEUED, SENDING, SENT, FAILED)
+
+class OutboxStatus(enum.StrEnum):
+    """Where an email stands in the outbox (a CHECK constraint holds the database to these)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+# The names the delivery code has always used.
+QUEUED = OutboxStatus.QUEUED
+SENDING = OutboxStatus.SENDING
+SENT = OutboxStatus.SENT
+FAILED = OutboxStatus.FAILED
+STATUSES = tuple(OutboxStatus)
 
 
 class OutboxMessage(db.Model):
@@ -27,6 +40,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # The delivery query: due messages in order.
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        values_check("status", OutboxStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

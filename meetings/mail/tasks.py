@@ -57,9 +57,9 @@ def make_celery(flask_app: Flask) -> "Celery":
                 report = deliver_due(batch_size=int(config["MAIL_BATCH_SIZE"]), ids=ids)
             except NoMailServer:
                 log.warning("MAIL_SERVER is not configured: messages stay in the outbox")
-                return {"sent": 0}
-            return {"sent": report.sent, "retrying": report.retrying, "failed": report.failed,
-                    "connections": report.connections}
+                return dict(sent=0)
+            return dict(sent=report.sent, retrying=report.retrying, failed=report.failed,
+                        connections=report.connections)
 
     return celery
 

@@ -31,7 +31,7 @@ def mail_labels() -> dict:
 def _message_or_404(message_id: int) -> OutboxMessage:
     """The message, its content written first if it was queued without (so it can be read)."""
     message = db.get_or_404(OutboxMessage, message_id)
-    if not message.is_prepared and message.status != "sent":
+    if not message.is_prepared and message.status != SENT:
         prepare([message.id])
         db.session.commit()
     return message

@@ -7,14 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meetings.core.enums import values_check
 from meetings.core.types import UTCDateTime, utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
-
-KINDS = ("invitee", "registrant", "walk_in")
-STATUSES = ("invited", "accepted", "tentative", "declined", "delegated",
-            "pending", "registered", "waiting", "cancelled")
+from meetings.participants.states import ParticipantKind, ParticipantStatus
 
 
 def new_token() -> str:
@@ -24,13 +22,18 @@ def new_token() -> str:
 
 class Participant(db.Model):
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("meeting_id", "email", name="uq_participants_meeting_email"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "email", name="uq_participants_meeting_email"),
+        values_check("kind", ParticipantKind),
+        values_check("status", ParticipantStatus),
+        values_check("previous_answer", ParticipantStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="invitee")
-    status: Mapped[str] = mapped_column(String(20), default="invited", index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ParticipantKind.INVITEE)
+    status: Mapped[str] = mapped_column(String(20), default=ParticipantStatus.INVITED, index=True)
     # Copied from the contact (or typed by a registrant) so the list survives contact edits.
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -53,7 +56,7 @@ class Participant(db.Model):
     delegation_message: Mapped[str | None] = mapped_column(Text)
     # The answer an update of time or place set back to "no answer yet" (until they answer again).
     previous_answer: Mapped[str | None] = mapped_column(String(20))
-    # Public registration: "pending" until the email is confirmed; then a seat or a
+    # Public registration: ``pending`` until the email is confirmed; then a seat or a
     # place in the waiting list (1 = next to move up). Erasing keeps the row for counts.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlist_position: Mapped[int | None] = mapped_column()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Group, Organisation, group_members
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 
 
 @dataclass
@@ -73,7 +73,7 @@ def contacts_for(contact_ids: Iterable[int] = (), groups: Iterable[int] = (),
 def invite_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> InviteResult:
     """Add each contact to the meeting as an invitee, unless already listed. Flushes.
 
-    One Participant per person (kind 'invitee', status 'invited') with the
+    One Participant per person (kind ``invitee``, status ``invited``) with the
     contact's name, email, language and organisation copied, so the list
     survives later edits of the contact. A person counts as listed when a
     participant of the meeting has the same contact or the same email (in any
@@ -82,15 +82,16 @@ def invite_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> InviteResu
     listed = list(db.session.scalars(select(Participant).where(Participant.meeting_id == meeting.id)))
     known_contacts = {p.contact_id for p in listed if p.contact_id is not None}
     known_emails = {p.email.lower() for p in listed if p.email}
-    # Invitees the organiser took off the list (status "cancelled") are invited again.
-    removed = {key: p for p in listed if p.kind == "invitee" and p.status == "cancelled"
+    # Invitees the organiser took off the list (status ``cancelled``) are invited again.
+    removed = {key: p for p in listed if p.kind == ParticipantKind.INVITEE and p.status == ParticipantStatus.CANCELLED
                for key in (p.contact_id, (p.email or "").lower()) if key}
     result = InviteResult()
     for contact in contacts:
         email = contact.email.lower()
         again = removed.pop(contact.id, None) or removed.pop(email, None)
         if again is not None:
-            again.status, again.invited_at, again.responded_at, again.comment = "invited", None, None, None
+            again.status = ParticipantStatus.INVITED
+            again.invited_at, again.responded_at, again.comment = None, None, None
             result.added.append(again)
             continue
         if contact.id in known_contacts or email in known_emails:
@@ -98,7 +99,8 @@ def invite_contacts(meeting: Meeting, contacts: Iterable[Contact]) -> InviteResu
             continue
         organisation = contact.organisation
         participant = Participant(
-            meeting_id=meeting.id, contact_id=contact.id, kind="invitee", status="invited",
+            meeting_id=meeting.id, contact_id=contact.id,
+            kind=ParticipantKind.INVITEE, status=ParticipantStatus.INVITED,
             name=contact.name, email=contact.email, language=contact.language,
             organisation_id=contact.organisation_id,
             organisation_name=organisation.name if organisation else None,
@@ -137,7 +139,7 @@ def groups_with_newcomers(meeting: Meeting) -> list[tuple[Group, list[Contact]]]
 def list_invitees(meeting: Meeting) -> list[Participant]:
     """The meeting's invitees by name, with organisation and contact loaded."""
     query = (select(Participant)
-             .where(Participant.meeting_id == meeting.id, Participant.kind == "invitee")
+             .where(Participant.meeting_id == meeting.id, Participant.kind == ParticipantKind.INVITEE)
              .options(selectinload(Participant.organisation), selectinload(Participant.contact))
              .order_by(Participant.name, Participant.id))
     return list(db.session.scalars(query))
@@ -150,7 +152,7 @@ def invitee_counts(meeting_ids: Iterable[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         select(Participant.meeting_id, func.count())
-        .where(Participant.meeting_id.in_(ids), Participant.kind == "invitee")
+        .where(Participant.meeting_id.in_(ids), Participant.kind == ParticipantKind.INVITEE)
         .group_by(Participant.meeting_id))
     return {meeting_id: count for meeting_id, count in rows}
 

@@ -15,7 +15,7 @@ from meetings.invitations.views import error_text, sending_blocked
 from meetings.participants.forms import ContactFilterForm, InviteForm
 from meetings.registration.forms import ActionForm
 from meetings.registration.services import after_seat_freed
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.participants.services import (contacts_for, group_sizes, groups_with_newcomers, invite_contacts,
                                             list_groups, list_invitees,
                                             list_organisations, search_contacts)
@@ -40,7 +40,7 @@ def _render(meeting, form, filter_form):
     people = list_invitees(meeting)
     return render_form("participants/invitees.html", form, meeting=meeting, filter_form=filter_form,
                        invitees=people, newcomers=groups_with_newcomers(meeting),
-                       pending=[p for p in people if p.invited_at is None and p.status == "invited"],
+                       pending=[p for p in people if p.invited_at is None and p.status == ParticipantStatus.INVITED],
                        blocked=sending_blocked(meeting), update_pending=update_pending(meeting),
                        error_text=error_text)
 
@@ -92,7 +92,7 @@ def remove(meeting_id: int, participant_id: int):
     """Ask first, then take the invitee off the list; only the confirmation's POST removes."""
     meeting = get_meeting_or_404(meeting_id)
     participant = db.get_or_404(Participant, participant_id)
-    if participant.meeting_id != meeting.id or participant.kind != "invitee":
+    if participant.meeting_id != meeting.id or participant.kind != ParticipantKind.INVITEE:
         abort(404)
     name = participant.name or participant.email
     back = request.values.get("back")
@@ -101,7 +101,7 @@ def remove(meeting_id: int, participant_id: int):
     form = ActionForm()
     if request.method == "POST" and not form.validate_on_submit():
         abort(400)
-    if participant.status in ("cancelled", "delegated"):
+    if participant.status in (ParticipantStatus.CANCELLED, ParticipantStatus.DELEGATED):
         flash(error_text("already_removed"), "info")
         return redirect(target, code=303)
     if request.form.get("confirm") != "yes":

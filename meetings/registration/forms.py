@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from meetings.core.forms import (BaseForm, MultiCheckboxField, choice_list, country_choices, email_validators,
                                  language_choices, lower_strip)
 from meetings.participants.labels import participant_status_labels
+from meetings.participants.models import ParticipantKind
 from meetings.registration.models import CHOICE_KINDS
 from meetings.registration.services import FILTER_KINDS, FILTER_STATUSES, RegistrationData
 
@@ -25,7 +26,8 @@ def status_labels() -> dict[str, str]:
 
 
 def kind_labels() -> dict[str, str]:
-    return {"invitee": _("invitee"), "registrant": _("registrant"), "walk_in": _("walk-in")}
+    return {ParticipantKind.INVITEE: _("invitee"), ParticipantKind.REGISTRANT: _("registrant"),
+            ParticipantKind.WALK_IN: _("walk-in")}
 
 
 def question_kind_choices():

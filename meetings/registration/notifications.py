@@ -18,7 +18,7 @@ from meetings.events.languages import in_language
 from meetings.events.queries import agenda_schedule
 from meetings.events.services import record_sent_details
 from meetings.mail.outbox import queue_email
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.participants.services import SentBy
 
 
@@ -77,13 +77,13 @@ def send_confirmed(participant: Participant) -> None:
     """Queue "you are registered" with the invitation (iTIP REQUEST), or "you are on the
     waiting list, number N" without one: a waiting place is not yet a calendar entry."""
     def subject(meeting) -> str:
-        if participant.status == "waiting":
+        if participant.status == ParticipantStatus.WAITING:
             return _("Waiting list, number %(position)d: %(title)s",
                      position=participant.waitlist_position or 0, title=meeting.title)
         return _("You are registered: %(title)s", title=meeting.title)
 
     _queue(participant, kind="registration_confirmed", template="registration_confirmed", subject=subject,
-           method="REQUEST" if participant.status == "registered" else None)
+           method="REQUEST" if participant.status == ParticipantStatus.REGISTERED else None)
 
 
 def send_promoted(participant: Participant) -> None:
@@ -104,9 +104,9 @@ def send_cancelled(participant: Participant, *, with_calendar: bool) -> None:
 def personal_link(participant: Participant) -> str | None:
     """The person's own page for the meeting: the confirmation link while pending, the manage
     page once confirmed, the answer page for an invitee; None for a walk-in (no page)."""
-    if participant.kind == "registrant":
-        return confirm_url(participant) if participant.status == "pending" else manage_url(participant)
-    if participant.kind == "invitee":
+    if participant.kind == ParticipantKind.REGISTRANT:
+        return confirm_url(participant) if participant.status == ParticipantStatus.PENDING else manage_url(participant)
+    if participant.kind == ParticipantKind.INVITEE:
         return absolute_url("rsvp.answer", token=participant.token)
     return None
 
@@ -126,7 +126,7 @@ def send_already_on_list(participant: Participant, *, asked_by: SentBy | None = 
     whether or not it was, and only the owner learns that it was.
     """
     def subject(meeting) -> str:
-        if participant.status == "cancelled":
+        if participant.status == ParticipantStatus.CANCELLED:
             return _("Your link for %(title)s", title=meeting.title)
         return _("You are already on the list: %(title)s", title=meeting.title)
 

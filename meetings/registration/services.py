@@ -24,23 +24,22 @@ from sqlalchemy.orm import selectinload
 from meetings.core.names import name_key
 from meetings.core.spreadsheets import local_moment
 from meetings.core.types import utcnow
-from meetings.events.models import Meeting
+from meetings.events.models import Meeting, MeetingStatus
 from meetings.extensions import db
 from meetings.mail.outbox import erase_for_participant
 from meetings.network.models import Organisation
-from meetings.participants.models import Participant, new_token
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus, new_token
 from meetings.participants.services import SentBy
 from meetings.registration import notifications
 from meetings.registration.models import CHOICE_KINDS, QUESTION_KINDS, RegistrationAnswer, RegistrationQuestion
 
 # Who holds a seat: confirmed registrants and invitees who accepted share the capacity.
-SEATED = ("registered", "accepted")
+SEATED = (ParticipantStatus.REGISTERED, ParticipantStatus.ACCEPTED)
 # Registrations that still count as one (a cancelled one may register again).
-ACTIVE = ("pending", "registered", "waiting")
+ACTIVE = (ParticipantStatus.PENDING, ParticipantStatus.REGISTERED, ParticipantStatus.WAITING)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-FILTER_STATUSES = ("invited", "accepted", "tentative", "declined", "delegated", "pending", "registered",
-                   "waiting", "cancelled")
-FILTER_KINDS = ("invitee", "registrant", "walk_in")
+FILTER_STATUSES = tuple(ParticipantStatus)
+FILTER_KINDS = tuple(ParticipantKind)
 
 
 class RegistrationError(ValueError):
@@ -78,7 +77,8 @@ def seats_taken(meeting_id: int) -> int:
 def waiting_count(meeting_id: int) -> int:
     """How many confirmed registrants wait for a seat."""
     return db.session.scalar(select(func.count()).select_from(Participant)
-                             .where(Participant.meeting_id == meeting_id, Participant.status == "waiting")) or 0
+                             .where(Participant.meeting_id == meeting_id,
+                                    Participant.status == ParticipantStatus.WAITING)) or 0
 
 
 def free_places(meeting: Meeting) -> int | None:
@@ -91,11 +91,11 @@ def free_places(meeting: Meeting) -> int | None:
 def window_state(meeting: Meeting, now: datetime | None = None) -> str:
     """``open``, or why registration is not: not_public, cancelled, over, not_yet, closed."""
     now = now or utcnow()
-    if meeting.visibility != "public" or meeting.status == "draft":
+    if meeting.visibility != "public" or meeting.status == MeetingStatus.DRAFT:
         return "not_public"
-    if meeting.status == "cancelled":
-        return "cancelled"
-    if meeting.status != "scheduled" or meeting.starts_at <= now:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return MeetingStatus.CANCELLED
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now:
         return "over"
     if meeting.registration_opens_at is not None and now < meeting.registration_opens_at:
         return "not_yet"
@@ -134,7 +134,7 @@ def registrant_by_token(token: str) -> Participant | None:
     """The registrant holding this personal token, with the meeting loaded; None if unknown."""
     if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
-    query = (select(Participant).where(Participant.token == token, Participant.kind == "registrant")
+    query = (select(Participant).where(Participant.token == token, Participant.kind == ParticipantKind.REGISTRANT)
              .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
@@ -274,8 +274,8 @@ def _take_up_again(existing: Participant) -> bool:
     write lock (SQLite) and then finds the status changed, so only one request wins.
     """
     result = db.session.execute(update(Participant)
-                                .where(Participant.id == existing.id, Participant.status == "cancelled")
-                                .values(status="pending").execution_options(synchronize_session=False))
+                                .where(Participant.id == existing.id, Participant.status == ParticipantStatus.CANCELLED)
+                                .values(status=ParticipantStatus.PENDING).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
@@ -286,8 +286,9 @@ def _claim_address(meeting: Meeting, email: str) -> tuple[Participant, bool]:
     between flushes it early, outside the caller's handling of a concurrent duplicate."""
     existing = participant_by_email(meeting, email)
     if existing is None:
-        return Participant(meeting_id=meeting.id, kind="registrant", email=email), True
-    if existing.kind == "registrant" and existing.status == "cancelled" and _take_up_again(existing):
+        return Participant(meeting_id=meeting.id, kind=ParticipantKind.REGISTRANT, email=email), True
+    if (existing.kind == ParticipantKind.REGISTRANT and existing.status == ParticipantStatus.CANCELLED
+            and _take_up_again(existing)):
         return existing, False
     raise RegistrationError("already", existing)
 
@@ -320,7 +321,7 @@ def register(meeting: Meeting, data: RegistrationData) -> Participant:
     participant, fresh = _claim_address(meeting, email)
     now = utcnow()
     participant.meeting = meeting
-    participant.status = "pending"
+    participant.status = ParticipantStatus.PENDING
     participant.token = new_token()
     participant.waitlist_position = None
     participant.confirmed_at = None
@@ -370,7 +371,7 @@ def resend_link(meeting: Meeting, email: str) -> bool:
     participant = participant_by_email(meeting, email)
     if participant is None or participant.email is None:
         return False
-    if participant.kind == "registrant" and participant.status == "cancelled":
+    if participant.kind == ParticipantKind.REGISTRANT and participant.status == ParticipantStatus.CANCELLED:
         return False
     notifications.send_link(participant)
     return True
@@ -379,16 +380,17 @@ def resend_link(meeting: Meeting, email: str) -> bool:
 def _allocate(meeting: Meeting, participant: Participant) -> str:
     """Give a seat, else the next waiting-list number; the meeting must be locked."""
     if meeting.capacity is None or seats_taken(meeting.id) < meeting.capacity:
-        participant.status = "registered"
+        participant.status = ParticipantStatus.REGISTERED
         participant.waitlist_position = None
-        return "registered"
+        return ParticipantStatus.REGISTERED
     if not meeting.waitlist_enabled:
         return "full"
     last = db.session.scalar(select(func.max(Participant.waitlist_position))
-                             .where(Participant.meeting_id == meeting.id, Participant.status == "waiting"))
-    participant.status = "waiting"
+                             .where(Participant.meeting_id == meeting.id,
+                                    Participant.status == ParticipantStatus.WAITING))
+    participant.status = ParticipantStatus.WAITING
     participant.waitlist_position = (last or 0) + 1
-    return "waiting"
+    return ParticipantStatus.WAITING
 
 
 def confirm_blocked(meeting: Meeting) -> str | None:
@@ -396,9 +398,9 @@ def confirm_blocked(meeting: Meeting) -> str | None:
 
     A registration made while the window was open may be confirmed after it closes.
     """
-    if meeting.status == "cancelled":
-        return "cancelled"
-    if meeting.status != "scheduled" or meeting.starts_at <= utcnow():
+    if meeting.status == MeetingStatus.CANCELLED:
+        return MeetingStatus.CANCELLED
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= utcnow():
         return "over"
     return None
 
@@ -413,9 +415,9 @@ def confirm(participant: Participant) -> str:
     """
     meeting = lock_meeting(participant.meeting_id)
     db.session.refresh(participant)
-    if participant.status in ("registered", "waiting"):
+    if participant.status in (ParticipantStatus.REGISTERED, ParticipantStatus.WAITING):
         return participant.status
-    if participant.status != "pending":
+    if participant.status != ParticipantStatus.PENDING:
         raise RegistrationError("withdrawn")
     reason = confirm_blocked(meeting)
     if reason:
@@ -423,7 +425,7 @@ def confirm(participant: Participant) -> str:
     outcome = _allocate(meeting, participant)
     now = utcnow()
     if outcome == "full":
-        participant.status = "cancelled"
+        participant.status = ParticipantStatus.CANCELLED
         participant.cancelled_at = now
         db.session.flush()
         return outcome
@@ -438,7 +440,7 @@ def confirm(participant: Participant) -> str:
 def _raise_sequence_if_needed(meeting: Meeting, participant: Participant) -> None:
     # Someone registering again after a cancellation holds a CANCEL at the current
     # SEQUENCE; a new REQUEST must rise above it or calendars ignore it (RFC 5546).
-    if (participant.status == "registered" and participant.sent_sequence is not None
+    if (participant.status == ParticipantStatus.REGISTERED and participant.sent_sequence is not None
             and participant.sent_sequence >= meeting.sequence):
         meeting.sequence = participant.sent_sequence + 1
 
@@ -450,7 +452,8 @@ def _leave_waiting_list(participant: Participant) -> None:
     if position is not None:
         db.session.execute(update(Participant)
                            .where(Participant.meeting_id == participant.meeting_id,
-                                  Participant.status == "waiting", Participant.waitlist_position > position)
+                                  Participant.status == ParticipantStatus.WAITING,
+                                  Participant.waitlist_position > position)
                            .values(waitlist_position=Participant.waitlist_position - 1)
                            .execution_options(synchronize_session="fetch"))
 
@@ -462,15 +465,16 @@ def fill_free_seats(meeting: Meeting) -> list[Participant]:
     (``lock_meeting``); returns those moved up. Flushes.
     """
     promoted: list[Participant] = []
-    if meeting.status != "scheduled" or meeting.starts_at <= utcnow():
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= utcnow():
         return promoted
     while meeting.capacity is None or seats_taken(meeting.id) < meeting.capacity:
         first = db.session.scalar(select(Participant)
-                                  .where(Participant.meeting_id == meeting.id, Participant.status == "waiting")
+                                  .where(Participant.meeting_id == meeting.id,
+                                         Participant.status == ParticipantStatus.WAITING)
                                   .order_by(Participant.waitlist_position, Participant.id).limit(1))
         if first is None:
             break
-        first.status = "registered"
+        first.status = ParticipantStatus.REGISTERED
         _leave_waiting_list(first)
         _raise_sequence_if_needed(meeting, first)
         db.session.flush()
@@ -490,16 +494,16 @@ def cancel(participant: Participant, *, notify: bool = True) -> list[Participant
     if participant.status not in ACTIVE:
         raise RegistrationError("withdrawn")
     was = participant.status
-    participant.status = "cancelled"
+    participant.status = ParticipantStatus.CANCELLED
     participant.cancelled_at = utcnow()
     participant.responded_at = participant.cancelled_at
-    if was == "waiting":
+    if was == ParticipantStatus.WAITING:
         _leave_waiting_list(participant)
     db.session.flush()
-    if notify and was in ("registered", "waiting") and participant.email:
+    if notify and was in (ParticipantStatus.REGISTERED, ParticipantStatus.WAITING) and participant.email:
         # Only a calendar that was sent the meeting gets a CANCEL: someone waiting (or
         # added without an email) never had the entry, and is told without one.
-        with_calendar = was == "registered" and participant.sent_sequence is not None
+        with_calendar = was == ParticipantStatus.REGISTERED and participant.sent_sequence is not None
         if with_calendar:
             # The CANCEL must outrank the REQUEST the person's calendar holds.
             meeting.sequence += 1
@@ -550,11 +554,11 @@ def give_seat(participant: Participant) -> None:
     when no seat is free (capacity is never exceeded) or ``not_waiting``. Flushes."""
     meeting = lock_meeting(participant.meeting_id)
     db.session.refresh(participant)
-    if participant.status != "waiting":
+    if participant.status != ParticipantStatus.WAITING:
         raise RegistrationError("not_waiting")
     if meeting.capacity is not None and seats_taken(meeting.id) >= meeting.capacity:
         raise RegistrationError("full")
-    participant.status = "registered"
+    participant.status = ParticipantStatus.REGISTERED
     _leave_waiting_list(participant)
     _raise_sequence_if_needed(meeting, participant)
     db.session.flush()
@@ -565,10 +569,11 @@ def move_up(participant: Participant) -> bool:
     """Swap a waiting person with the one just before them; False if already first. Flushes."""
     lock_meeting(participant.meeting_id)
     db.session.refresh(participant)
-    if participant.status != "waiting" or not participant.waitlist_position or participant.waitlist_position <= 1:
+    if (participant.status != ParticipantStatus.WAITING or not participant.waitlist_position
+            or participant.waitlist_position <= 1):
         return False
     before = db.session.scalar(select(Participant).where(
-        Participant.meeting_id == participant.meeting_id, Participant.status == "waiting",
+        Participant.meeting_id == participant.meeting_id, Participant.status == ParticipantStatus.WAITING,
         Participant.waitlist_position == participant.waitlist_position - 1))
     if before is None:
         return False
@@ -608,11 +613,12 @@ def erase(participant: Participant) -> list[Participant]:
     meeting = lock_meeting(participant.meeting_id)
     db.session.refresh(participant)
     promoted: list[Participant] = []
-    if participant.status in ("pending", "registered", "waiting", "invited", "accepted", "tentative") \
+    if participant.status in (ParticipantStatus.PENDING, ParticipantStatus.REGISTERED, ParticipantStatus.WAITING,
+                              ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE) \
             and meeting.ends_at > utcnow():
-        if participant.status == "waiting":
+        if participant.status == ParticipantStatus.WAITING:
             _leave_waiting_list(participant)
-        participant.status = "cancelled"
+        participant.status = ParticipantStatus.CANCELLED
         participant.cancelled_at = utcnow()
         db.session.flush()
         promoted = fill_free_seats(meeting)
@@ -637,7 +643,7 @@ def erase(participant: Participant) -> list[Participant]:
 
 def remove(participant: Participant) -> list[Participant]:
     """Take a registrant off the list (they are told); returns those moved up. Flushes."""
-    if participant.kind == "registrant":
+    if participant.kind == ParticipantKind.REGISTRANT:
         return cancel(participant)
     raise RegistrationError("not_registrant")
 
@@ -663,8 +669,10 @@ def list_participants(meeting: Meeting, filters: ParticipantFilter | None = None
             func.lower(func.coalesce(Organisation.name, Participant.organisation_name, ""))
             .contains(filters.organisation.lower(), autoescape=True))
     people = list(db.session.scalars(query))
-    order = {status: i for i, status in enumerate(("registered", "accepted", "waiting", "pending", "tentative",
-                                                   "invited", "declined", "delegated", "cancelled"))}
+    order = {status: i for i, status in enumerate((
+        ParticipantStatus.REGISTERED, ParticipantStatus.ACCEPTED, ParticipantStatus.WAITING, ParticipantStatus.PENDING,
+        ParticipantStatus.TENTATIVE, ParticipantStatus.INVITED, ParticipantStatus.DECLINED, ParticipantStatus.DELEGATED,
+        ParticipantStatus.CANCELLED))}
     people.sort(key=lambda p: (order.get(p.status, 99), p.waitlist_position or 0, (p.name or "").lower(), p.id))
     return people
 

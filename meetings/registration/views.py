@@ -13,13 +13,13 @@ from meetings.core.formatting import datetime_short
 from meetings.core.spreadsheets import (CSV_TYPE, DATETIME, NUMBER, XLSX_TYPE, Column, download, write_csv,
                                         write_xlsx)
 from meetings.core.views import personal_page, render_form
-from meetings.events.models import Meeting
+from meetings.events.models import Meeting, MeetingStatus
 from meetings.events.languages import in_language
 from meetings.events.public import get_visible_meeting_or_404, reader_language
 from meetings.events.views import get_meeting_or_404
 from meetings.extensions import db, limiter
 from meetings.invitations.services import InvitationError, remove_invitee
-from meetings.participants.models import Participant
+from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.registration import services
 from meetings.registration.forms import (ActionForm, AddForm, DetailsForm, FilterForm, QuestionForm, RegistrationForm,
                                          ResendForm, SettingsForm, kind_labels, status_labels, with_questions)
@@ -48,7 +48,7 @@ def reason_text(code: str, meeting: Meeting | None = None) -> str:
                  when=datetime_short(meeting.registration_closes_at, meeting.timezone))
     texts = {
         "not_public": _("This meeting does not take registrations."),
-        "cancelled": _("This meeting has been cancelled, so registration is closed."),
+        MeetingStatus.CANCELLED: _("This meeting has been cancelled, so registration is closed."),
         "over": _("This meeting has started or taken place, so registration is closed."),
         "not_yet": _("Registration is not open yet."),
         "closed": _("Registration is closed."),
@@ -82,7 +82,7 @@ def _registration_form(meeting: Meeting, **kwargs) -> RegistrationForm:
 
 def registration_panel(meeting: Meeting) -> dict:
     """What the meeting page's registration block shows: the state, free places, a form."""
-    if meeting.visibility != "public" or meeting.status == "draft":
+    if meeting.visibility != "public" or meeting.status == MeetingStatus.DRAFT:
         return {"state": "not_public"}
     state = services.registration_state(meeting)
     panel = {"state": state, "free": services.free_places(meeting) if meeting.capacity else None,
@@ -175,11 +175,11 @@ def confirm(token: str):
     participant = _registrant_or_404(token)
     meeting = participant.meeting
     form = ActionForm()
-    blocked = services.confirm_blocked(meeting) if participant.status == "pending" else None
+    blocked = services.confirm_blocked(meeting) if participant.status == ParticipantStatus.PENDING else None
     if blocked:
         return _status_page(meeting, blocked, 409 if request.method == "POST" else 200, participant)
-    if request.method == "GET" or participant.status != "pending":
-        if participant.status in ("registered", "waiting") and request.method == "POST":
+    if request.method == "GET" or participant.status != ParticipantStatus.PENDING:
+        if participant.status in (ParticipantStatus.REGISTERED, ParticipantStatus.WAITING) and request.method == "POST":
             return redirect(url_for("registration.manage", token=token), code=303)
         # Link checkers in mail systems open links: only the button (a POST) confirms.
         return render_template("registration/confirm.html", meeting=_shown(meeting), participant=participant, form=form,
@@ -194,7 +194,7 @@ def confirm(token: str):
     db.session.commit()
     if outcome == "full":
         return _status_page(meeting, "full", 409, participant)
-    if outcome == "waiting":
+    if outcome == ParticipantStatus.WAITING:
         flash(_("Your address is confirmed. The meeting is full: you are on the waiting list, number %(position)d.",
                 position=participant.waitlist_position), "warning")
     else:
@@ -243,7 +243,7 @@ def cancel(token: str):
     form = ActionForm()
     if request.method == "POST" and not form.validate_on_submit():
         abort(400)
-    if participant.status not in ("pending", "registered", "waiting"):
+    if participant.status not in (ParticipantStatus.PENDING, ParticipantStatus.REGISTERED, ParticipantStatus.WAITING):
         flash(reason_text("withdrawn"), "info")
         return redirect(url_for("registration.manage", token=token), code=303)
     if request.form.get("confirm") != "yes":
@@ -302,7 +302,8 @@ def participants(meeting_id: int):
     counts = services.status_counts(meeting)
     return render_template("registration/participants.html", meeting=meeting, people=people, questions=questions,
                            answers=services.answers_for(p.id for p in people), counts=counts,
-                           taken=counts["registered"] + counts["accepted"], filter_form=filter_form,
+                           taken=counts[ParticipantStatus.REGISTERED] + counts[ParticipantStatus.ACCEPTED],
+                           filter_form=filter_form,
                            settings_form=SettingsForm(formdata=None, obj=meeting), action_form=ActionForm(formdata=None),
                            status_labels=status_labels(), kind_labels=kind_labels())
 
@@ -335,7 +336,7 @@ def add(meeting_id: int):
                 form.form_errors.append(reason_text(exc.code, meeting))
             return render_form("registration/add.html", form, meeting=meeting)
         db.session.commit()
-        if outcome == "waiting":
+        if outcome == ParticipantStatus.WAITING:
             flash(_("%(name)s is on the waiting list, number %(position)d.", name=person.name,
                     position=person.waitlist_position), "warning")
         else:
@@ -382,7 +383,7 @@ def remove(meeting_id: int, participant_id: int):
         abort(400)
     name = person.name or person.email or "—"
     try:
-        if person.kind == "registrant":
+        if person.kind == ParticipantKind.REGISTRANT:
             services.remove(person)
         else:
             remove_invitee(person)

@@ -7,12 +7,15 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from meetings.blog.models import PostStatus
 from meetings.calendar.links import webcal_url
 from meetings.core import formatting
 from meetings.core.markdown import plain_text, render_markdown
 from meetings.events.labels import meeting_status_label
-from meetings.events.models import Meeting
+from meetings.events.models import Meeting, MeetingStatus
+from meetings.mail.models import OutboxStatus
 from meetings.participants.labels import participant_status_label
+from meetings.participants.models import ParticipantKind, ParticipantStatus
 from meetings.site.i18n import LANGUAGE_NAMES
 
 
@@ -77,6 +80,9 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["day_long"] = formatting.day_long
     app.jinja_env.filters["day_time_short"] = formatting.day_time_short
     app.jinja_env.globals["zone_label"] = formatting.zone_label
+    # Templates compare statuses with the enum members, never with spelled-out values.
+    for enum_type in (MeetingStatus, OutboxStatus, ParticipantKind, ParticipantStatus, PostStatus):
+        app.jinja_env.globals[enum_type.__name__] = enum_type
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

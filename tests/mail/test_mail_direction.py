@@ -133,7 +133,7 @@ def test_post_published_mail_marks_right_to_left_text(app):
     from meetings.blog.notifications import send_post_published
 
     meeting = _rtl_meeting()
-    person = _person(meeting, "came@example.org", status="attended")
+    person = _person(meeting, "came@example.org", status="accepted", attended=True)
     post = make_post(POST, meeting=meeting, slug="rtl-post")
     send_post_published(post, person)
     db.session.commit()
