@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -92,7 +93,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +102,32 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """On SQLite, migrations run with foreign keys off, and are checked after.
+
+    SQLite changes a table (a column made NOT NULL, a CHECK or UNIQUE added) by copying it
+    and dropping the old one (Alembic's batch mode); with foreign keys on, that drop
+    runs the ON DELETE rules of every table pointing at it, and would empty them. The
+    pragma is a no-op inside a transaction, so it is set before the migrations' one
+    begins, and set back after; ``foreign_key_check`` then proves nothing points nowhere.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()  # end the transaction the statement began: the migrations begin their own
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:10]}")
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -151,6 +151,33 @@ def test_name_keys_are_filled_in_for_existing_rows(migrate_app):
 
 
 
+def test_rows_pointing_at_a_table_sqlite_copies_survive_the_upgrade(migrate_app):
+    """0007 copies topics and groups on SQLite (a UNIQUE added); with foreign keys on, the
+    drop of the old table would run the ON DELETE CASCADE of meeting_topics and group_members."""
+    flask(migrate_app, "db", "upgrade", "0006_feed_versions_translations")
+    with migrate_app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO topics (id, name, slug) VALUES (1, 'AI', 'ai')"))
+            conn.execute(text("INSERT INTO groups (id, name, created_at) VALUES (1, 'Core team', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO contacts (id, name, email, language, created_at) VALUES "
+                              "(1, 'Anna', 'anna@example.org', 'en', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO group_members (group_id, contact_id) VALUES (1, 1)"))
+            conn.execute(text("INSERT INTO meetings (id, uid, slug, title, description, language, starts_at, ends_at,"
+                              " timezone, visibility, status, sequence, created_at, updated_at) VALUES (1, 'u1',"
+                              " 'm', 'M', '', 'en', '2026-01-01 09:00:00', '2026-01-01 10:00:00', 'Europe/Amsterdam',"
+                              " 'public', 'scheduled', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO meeting_topics (meeting_id, topic_id) VALUES (1, 1)"))
+        db.engine.dispose()
+    flask(migrate_app, "db", "upgrade")
+    with migrate_app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT meeting_id, topic_id FROM meeting_topics")).all() == [(1, 1)]
+            assert conn.execute(text("SELECT group_id, contact_id FROM group_members")).all() == [(1, 1)]
+            if db.engine.dialect.name == "sqlite":  # set back for the app's connections
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+
+
 STATUS_COLUMNS = [("participants", "kind"), ("participants", "status"), ("participants", "previous_answer"),
                   ("meetings", "status"), ("outbox_messages", "status"), ("posts", "status")]
 
