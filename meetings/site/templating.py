@@ -9,11 +9,11 @@ from markupsafe import Markup
 
 from meetings.calendar.links import webcal_url
 from meetings.core import formatting
+from meetings.core.languages import LANGUAGE_NAMES
 from meetings.core.markdown import plain_text, render_markdown
 from meetings.events.labels import meeting_status_label
 from meetings.events.models import Meeting
 from meetings.participants.labels import participant_status_label
-from meetings.site.i18n import LANGUAGE_NAMES
 
 
 def country_name(code: str | None) -> str:
