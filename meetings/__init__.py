@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_i18n(app)
     register_auth(app)
     register_blueprints(app)
+    register_signals()
     register_mail_content()
     register_templating(app)
     register_security(app)
@@ -66,6 +67,14 @@ def register_auth(app: Flask) -> None:
     from meetings.auth.access import init_login
 
     init_login(app)
+
+
+def register_signals() -> None:
+    """Higher capabilities answer what the lower ones announce (blinker ignores a repeated connect)."""
+    from meetings.events.queries import meetings_at_venue
+    from meetings.venues.signals import venue_in_use
+
+    venue_in_use.connect(meetings_at_venue, weak=False)
 
 
 def register_mail_content() -> None:
