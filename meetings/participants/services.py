@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from meetings.events.models import Meeting
@@ -165,6 +165,18 @@ def delete_all_participants(meeting: Meeting) -> None:
     """Remove every participant of a meeting (used when a draft is deleted). Flushes."""
     db.session.execute(delete(Participant).where(Participant.meeting_id == meeting.id))
     db.session.flush()
+
+
+def unlink_organisation(organisation: Organisation) -> None:
+    """Let go of an organisation being deleted; answers the network's ``organisation_deleting``."""
+    # Meeting lists keep the organisation's name in their own column; only the link goes.
+    db.session.execute(update(Participant).where(Participant.organisation_id == organisation.id)
+                       .values(organisation_id=None))
+
+
+def unlink_contact(contact: Contact) -> None:
+    """Let go of a contact being deleted, keeping the copied name and email; answers ``contact_deleting``."""
+    db.session.execute(update(Participant).where(Participant.contact_id == contact.id).values(contact_id=None))
 
 
 def search_contacts(text: str | None) -> list[Contact]:
