@@ -5,7 +5,6 @@ view commits once, and the outbox delivers only after that commit.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -24,8 +23,6 @@ from meetings.participants.services import remove_participant, sent_by
 from meetings.registration import services as seats
 
 ANSWERS = ("accepted", "tentative", "declined")
-# What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # Invitees whose calendar holds the meeting, and so receive updates and the cancellation:
 # RFC 5546 has the organiser send both to every attendee, those who declined (Google keeps
 # declined events in the calendar) and those who sent a colleague (as DELEGATED) included.
@@ -228,17 +225,6 @@ def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
 
 
 # --- the invitee's side ------------------------------------------------------------
-
-def participant_by_token(token: str) -> Participant | None:
-    """The invitee holding this personal token, with meeting, venue and agenda loaded; None if unknown."""
-    if not TOKEN_SHAPE.fullmatch(token or ""):
-        return None
-    query = (select(Participant).where(Participant.token == token, Participant.kind == "invitee")
-             .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
-                      selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
-                      selectinload(Participant.meeting).selectinload(Meeting.topics)))
-    return db.session.scalar(query)
-
 
 def can_answer(participant: Participant) -> str | None:
     """None if the participant may answer now, else the reason (cancelled, started, removed, delegated)."""

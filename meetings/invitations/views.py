@@ -22,6 +22,7 @@ from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.models import OutboxMessage
 from meetings.participants.labels import participant_state
 from meetings.participants.models import Participant
+from meetings.participants.services import participant_by_token
 
 rsvp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 bp = Blueprint("invitations", __name__, url_prefix="/manage/meetings")
@@ -54,7 +55,7 @@ def error_text(code: str) -> str:
 # --- the invitee's page ---------------------------------------------------------------
 
 def _participant_or_404(token: str) -> Participant:
-    participant = services.participant_by_token(token)
+    participant = participant_by_token(token)
     if participant is None:
         abort(404)
     # The page speaks the invitee's language unless they chose another with the switcher.

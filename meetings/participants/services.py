@@ -6,6 +6,7 @@ one place that turns contacts into invitees.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -16,6 +17,9 @@ from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Group, Organisation, group_members
 from meetings.participants.models import Participant
+
+# What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 @dataclass
@@ -205,3 +209,14 @@ def group_sizes() -> dict[int, int]:
     """How many members each group has, by group id (one query)."""
     rows = db.session.execute(select(group_members.c.group_id, func.count()).group_by(group_members.c.group_id))
     return {group_id: count for group_id, count in rows}
+
+
+def participant_by_token(token: str) -> Participant | None:
+    """The invitee holding this personal token, with meeting, venue and agenda loaded; None if unknown."""
+    if not TOKEN_SHAPE.fullmatch(token or ""):
+        return None
+    query = (select(Participant).where(Participant.token == token, Participant.kind == "invitee")
+             .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
+                      selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
+                      selectinload(Participant.meeting).selectinload(Meeting.topics)))
+    return db.session.scalar(query)
