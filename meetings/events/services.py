@@ -455,6 +455,12 @@ def details_fingerprint(meeting: Meeting) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def update_pending(meeting: Meeting) -> bool:
+    """True when invitations went out and time, place, link, title or agenda changed since."""
+    return (meeting.sent_fingerprint is not None and meeting.status == "scheduled"
+            and meeting.sent_fingerprint != details_fingerprint(meeting))
+
+
 def place_fingerprint(meeting: Meeting) -> str:
     """A digest of where the meeting is: the venue as calendars show it and the online link."""
     data = [meeting.venue.one_line() if meeting.venue else None, meeting.online_url or None]

@@ -15,9 +15,8 @@ from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agend
                                       create_topic, delete_agenda_item, delete_meeting, delete_topic,
                                       find_conflict, get_meeting, list_meetings, list_topics, meeting_slug_taken,
                                       moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
-                                      topic_name_taken, topic_usage, update_agenda_item)
+                                      topic_name_taken, topic_usage, update_agenda_item, update_pending)
 from meetings.extensions import db
-from meetings.invitations.services import update_pending
 from meetings.participants.services import invitee_counts
 from meetings.registration.services import after_seat_freed, capacity_problem
 from meetings.venues.services import list_venues

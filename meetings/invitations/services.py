@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
-from meetings.events.services import (agenda_outside, details_fingerprint, record_sent_details,
-                                      time_or_place_moved)
+from meetings.events.services import (agenda_outside, record_sent_details, time_or_place_moved,
+                                      update_pending)
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
@@ -55,12 +55,6 @@ def registrants_holding_the_meeting(meeting: Meeting, also_waiting: bool = False
                                        Participant.status.in_(statuses))
              .order_by(Participant.name))
     return [p for p in db.session.scalars(query) if p.status == "waiting" or p.sent_sequence is not None]
-
-
-def update_pending(meeting: Meeting) -> bool:
-    """True when invitations went out and time, place, link, title or agenda changed since."""
-    return (meeting.sent_fingerprint is not None and meeting.status == "scheduled"
-            and meeting.sent_fingerprint != details_fingerprint(meeting))
 
 
 def _require_open(meeting: Meeting) -> None:
