@@ -10,10 +10,11 @@ from meetings.core.formatting import day_time_short, time_short
 from meetings.core.views import render_form, save_or_field_error
 from meetings.events.forms import AgendaItemForm, MeetingForm, TopicForm, local_time_message
 from meetings.events.models import AgendaItem, Meeting, Topic
+from meetings.events.public import get_meeting_or_404
 from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, agenda_with,
                                       apply_order,
                                       create_topic, delete_agenda_item, delete_meeting, delete_topic,
-                                      find_conflict, get_meeting, list_meetings, list_topics, meeting_slug_taken,
+                                      find_conflict, list_meetings, list_topics, meeting_slug_taken,
                                       moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
                                       topic_name_taken, topic_usage, update_agenda_item, update_pending)
 from meetings.extensions import db
@@ -23,15 +24,6 @@ from meetings.venues.services import list_venues
 
 bp = Blueprint("events", __name__, url_prefix="/manage/meetings")
 bp.before_request(require_organiser)
-
-
-def get_meeting_or_404(meeting_id: int) -> Meeting:
-    """The meeting with venue, topics and agenda loaded, or 404."""
-    # The id converter only lets through ids a database column can hold.
-    meeting = get_meeting(meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:

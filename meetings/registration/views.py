@@ -15,8 +15,7 @@ from meetings.core.spreadsheets import (CSV_TYPE, DATETIME, NUMBER, XLSX_TYPE, C
 from meetings.core.views import personal_page, render_form
 from meetings.events.models import Meeting
 from meetings.events.languages import in_language
-from meetings.events.public import get_visible_meeting_or_404, reader_language
-from meetings.events.views import get_meeting_or_404
+from meetings.events.public import get_meeting_or_404, get_visible_meeting_or_404, reader_language
 from meetings.extensions import db, limiter
 from meetings.invitations.services import InvitationError, remove_invitee
 from meetings.participants.models import Participant
