@@ -72,13 +72,15 @@ def register_auth(app: Flask) -> None:
 def register_signals() -> None:
     """Higher capabilities answer what the lower ones announce (blinker ignores a repeated connect)."""
     from meetings.events.queries import meetings_at_venue
+    from meetings.events.signals import meeting_deleting
     from meetings.network.signals import contact_deleting, organisation_deleting
-    from meetings.participants.services import unlink_contact, unlink_organisation
+    from meetings.participants.services import delete_all_participants, unlink_contact, unlink_organisation
     from meetings.venues.signals import venue_in_use
 
     venue_in_use.connect(meetings_at_venue, weak=False)
     organisation_deleting.connect(unlink_organisation, weak=False)
     contact_deleting.connect(unlink_contact, weak=False)
+    meeting_deleting.connect(delete_all_participants, weak=False)
 
 
 def register_mail_content() -> None:
