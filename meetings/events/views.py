@@ -18,7 +18,6 @@ from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agend
                                       moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
                                       topic_name_taken, topic_usage, update_agenda_item, update_pending)
 from meetings.extensions import db
-from meetings.participants.services import invitee_counts
 from meetings.registration.services import after_seat_freed, capacity_problem
 from meetings.venues.services import list_venues
 
@@ -41,8 +40,7 @@ def index():
     if tab not in TABS:
         tab = "upcoming"
     meetings = list_meetings(tab)
-    counts = invitee_counts(m.id for m in meetings)
-    return render_template("events/manage/index.html", meetings=meetings, counts=counts, tab=tab, tabs=TABS)
+    return render_template("events/manage/index.html", meetings=meetings, tab=tab, tabs=TABS)
 
 
 def _meeting_form(meeting: Meeting | None = None, **kwargs) -> MeetingForm:
@@ -117,8 +115,7 @@ def _render_meeting(meeting: Meeting, item_form: AgendaItemForm | None = None, s
                     agenda_error: str | None = None):
     item_form = item_form or AgendaItemForm(formdata=None, meeting=meeting)
     page = render_template("events/manage/show.html", meeting=meeting, slots=agenda_for(meeting),
-                           item_form=item_form, invitees=invitee_counts([meeting.id]).get(meeting.id, 0),
-                           agenda_error=agenda_error, update_pending=update_pending(meeting))
+                           item_form=item_form, agenda_error=agenda_error, update_pending=update_pending(meeting))
     return page, status or (422 if item_form.errors else 200)
 
 
