@@ -17,8 +17,8 @@ from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agend
                                       find_conflict, list_meetings, list_topics, meeting_slug_taken,
                                       moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
                                       topic_name_taken, topic_usage, update_agenda_item, update_pending)
+from meetings.events.signals import capacity_check, meeting_changed
 from meetings.extensions import db
-from meetings.registration.services import after_seat_freed, capacity_problem
 from meetings.venues.services import list_venues
 
 bp = Blueprint("events", __name__, url_prefix="/manage/meetings")
@@ -94,7 +94,8 @@ def edit(meeting_id: int):
     if not form.is_submitted():
         form.fill_from(meeting)
     if form.validate_on_submit():
-        taken = capacity_problem(meeting, form.capacity.data)
+        taken = next((taken for _, taken in capacity_check.send(meeting, capacity=form.capacity.data)
+                      if taken is not None), None)
         if taken is not None:
             form.capacity.errors.append(ngettext("%(num)d person already holds a seat; the capacity cannot be lower.",
                                                  "%(num)d people already hold a seat; the capacity cannot be lower.",
@@ -102,7 +103,7 @@ def edit(meeting_id: int):
             return render_form("events/manage/form.html", form, meeting=meeting)
         if _save(form, meeting) is not None:
             # A larger capacity moves people up from the waiting list at once.
-            if after_seat_freed(meeting):
+            if any(changed for _, changed in meeting_changed.send(meeting)):
                 db.session.commit()
             flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
             if any(slot.problem for slot in agenda_for(meeting)):
