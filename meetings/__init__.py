@@ -108,7 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
-    from meetings.participants.views import bp as participants_bp
+    from meetings.invitations.invitees import bp as participants_bp
     from meetings.registration.views import admin as registration_admin_bp
     from meetings.registration.views import bp as registration_bp
     from meetings.site.views import bp as site_bp
