@@ -73,9 +73,11 @@ def register_signals() -> None:
     """Higher capabilities answer what the lower ones announce (blinker ignores a repeated connect)."""
     from meetings.events.queries import meetings_at_venue
     from meetings.events.signals import capacity_check, meeting_changed, meeting_deleting
+    from meetings.invitations.services import take_off_list
     from meetings.network.signals import contact_deleting, organisation_deleting
     from meetings.participants.services import delete_all_participants, unlink_contact, unlink_organisation
     from meetings.registration.services import after_seat_freed, capacity_problem
+    from meetings.registration.signals import invitee_removal
     from meetings.venues.signals import venue_in_use
 
     venue_in_use.connect(meetings_at_venue, weak=False)
@@ -85,6 +87,7 @@ def register_signals() -> None:
     capacity_check.connect(capacity_problem, weak=False)
     # A larger capacity moves people up from the waiting list at once.
     meeting_changed.connect(after_seat_freed, weak=False)
+    invitee_removal.connect(take_off_list, weak=False)
 
 
 def register_mail_content() -> None:

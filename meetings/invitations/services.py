@@ -187,6 +187,16 @@ def remove_invitee(participant: Participant) -> None:
     db.session.flush()
 
 
+def take_off_list(participant: Participant) -> bool:
+    """Remove an invitee as ``remove_invitee`` does; False (changing nothing) when they already left.
+    Answers registration's ``invitee_removal``."""
+    try:
+        remove_invitee(participant)
+    except InvitationError:
+        return False
+    return True
+
+
 def received_a_request(participant: Participant) -> bool:
     """Whether the person's calendar was ever sent this meeting (a REQUEST: the first calendar
     message anyone gets is one, so any SEQUENCE recorded means there was a REQUEST)."""
