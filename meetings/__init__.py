@@ -101,6 +101,7 @@ def register_mail_content() -> None:
 def register_blueprints(app: Flask) -> None:
     from meetings.auth.views import bp as auth_bp
     from meetings.blog.views import bp as blog_bp
+    from meetings.blog.views import drafts as blog_drafts_bp
     from meetings.blog.views import manage as blog_manage_bp
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
@@ -122,7 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
-                      invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp,
+                      invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
                       registration_bp, registration_admin_bp):
         app.register_blueprint(blueprint)
 
