@@ -101,7 +101,7 @@ def register_mail_content() -> None:
 def register_blueprints(app: Flask) -> None:
     from meetings.auth.views import bp as auth_bp
     from meetings.blog.views import bp as blog_bp
-    from meetings.blog.views import drafts as blog_drafts_bp
+    from meetings.blog.views import record_drafts as blog_drafts_bp
     from meetings.blog.views import manage as blog_manage_bp
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp

@@ -30,8 +30,8 @@ bp = Blueprint("blog", __name__, url_prefix="/blog")
 manage = Blueprint("blog_manage", __name__, url_prefix="/manage/posts")
 manage.before_request(require_organiser)
 # The "Draft follow-up post" button of a meeting's minutes page writes a post from its record.
-drafts = Blueprint("blog_drafts", __name__, url_prefix="/manage/meetings")
-drafts.before_request(require_organiser)
+record_drafts = Blueprint("blog_drafts", __name__, url_prefix="/manage/meetings")
+record_drafts.before_request(require_organiser)
 
 MAX_SLUG_LENGTH = 120
 
@@ -201,7 +201,7 @@ def _draft_question(meeting: Meeting, form: DraftForm, existing, status: int = 2
                            draft=drafts[0] if drafts else None), status
 
 
-@drafts.route("/<int:meeting_id>/record/draft", methods=["POST"])
+@record_drafts.route("/<int:meeting_id>/record/draft", methods=["POST"])
 def draft(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id)
     form = DraftForm()
