@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_i18n(app)
     register_auth(app)
     register_blueprints(app)
+    register_signals()
     register_mail_content()
     register_templating(app)
     register_security(app)
@@ -69,6 +70,27 @@ def register_auth(app: Flask) -> None:
     init_login(app)
 
 
+def register_signals() -> None:
+    """Higher capabilities answer what the lower ones announce (blinker ignores a repeated connect)."""
+    from meetings.events.queries import meetings_at_venue
+    from meetings.events.signals import capacity_check, meeting_changed, meeting_deleting
+    from meetings.invitations.services import take_off_list
+    from meetings.network.signals import contact_deleting, organisation_deleting
+    from meetings.participants.services import delete_all_participants, unlink_contact, unlink_organisation
+    from meetings.registration.services import after_seat_freed, capacity_problem
+    from meetings.registration.signals import invitee_removal
+    from meetings.venues.signals import venue_in_use
+
+    venue_in_use.connect(meetings_at_venue, weak=False)
+    organisation_deleting.connect(unlink_organisation, weak=False)
+    contact_deleting.connect(unlink_contact, weak=False)
+    meeting_deleting.connect(delete_all_participants, weak=False)
+    capacity_check.connect(capacity_problem, weak=False)
+    # A larger capacity moves people up from the waiting list at once.
+    meeting_changed.connect(after_seat_freed, weak=False)
+    invitee_removal.connect(take_off_list, weak=False)
+
+
 def register_mail_content() -> None:
     """Who writes the emails that are queued first and written at delivery (outbox.queue_later)."""
     from meetings.invitations import notifications as invitation_mail
@@ -80,6 +102,7 @@ def register_mail_content() -> None:
 def register_blueprints(app: Flask) -> None:
     from meetings.auth.views import bp as auth_bp
     from meetings.blog.views import bp as blog_bp
+    from meetings.blog.views import record_drafts as blog_drafts_bp
     from meetings.blog.views import manage as blog_manage_bp
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
@@ -90,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
-    from meetings.participants.views import bp as participants_bp
+    from meetings.invitations.invitees import bp as participants_bp
     from meetings.registration.views import admin as registration_admin_bp
     from meetings.registration.views import bp as registration_bp
     from meetings.site.views import bp as site_bp
@@ -101,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
-                      invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp,
+                      invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
                       registration_bp, registration_admin_bp):
         app.register_blueprint(blueprint)
 

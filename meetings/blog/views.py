@@ -12,18 +12,26 @@ from flask_login import current_user
 from meetings.auth.access import require_organiser
 from meetings.blog.forms import DeleteForm, PostForm, PublishForm
 from meetings.blog.models import Post, PostStatus
-from meetings.blog.services import (all_posts, atom_feed, create_post, delete_post, excerpt, latest_posts,
-                                    post_for_meeting, posts_page, publish_post, save_post, slug_taken, unpublish_post,
-                                    visible_post)
+from meetings.blog.services import (all_posts, atom_feed, create_followup_post, create_post, delete_post, excerpt,
+                                    latest_posts, meeting_posts, post_for_meeting, posts_page, publish_post,
+                                    redraft_followup_post, save_post, slug_taken, unpublish_post, visible_post)
 from meetings.core.formatting import datetime_short
 from meetings.core.markdown import render_markdown
 from meetings.core.timezones import LocalTimeError, to_utc
+from meetings.core.types import utcnow
 from meetings.core.views import page_number, render_form, save_or_field_error
+from meetings.events.models import Meeting
+from meetings.events.public import get_meeting_or_404
 from meetings.extensions import db
+from meetings.followup.forms import DraftForm
+from meetings.followup.pages import minutes_page
 
 bp = Blueprint("blog", __name__, url_prefix="/blog")
 manage = Blueprint("blog_manage", __name__, url_prefix="/manage/posts")
 manage.before_request(require_organiser)
+# The "Draft follow-up post" button of a meeting's minutes page writes a post from its record.
+record_drafts = Blueprint("blog_drafts", __name__, url_prefix="/manage/meetings")
+record_drafts.before_request(require_organiser)
 
 MAX_SLUG_LENGTH = 120
 
@@ -32,6 +40,12 @@ MAX_SLUG_LENGTH = 120
 def meeting_post(meeting):
     """The meeting's visible post, for links from meeting pages."""
     return post_for_meeting(meeting) if meeting is not None and meeting.id else None
+
+
+@bp.app_template_global("meeting_posts")
+def meeting_posts_of(meeting):
+    """Every post of the meeting, drafts first, for the meeting's minutes page."""
+    return meeting_posts(meeting)
 
 
 @bp.app_template_global()
@@ -176,3 +190,47 @@ def delete(post_id: int):
     db.session.commit()
     flash(_("Post deleted."), "success")
     return redirect(url_for("blog_manage.posts"))
+
+
+# --- a post drafted from a meeting's record -------------------------------------------
+
+def _draft_question(meeting: Meeting, form: DraftForm, existing, status: int = 200):
+    """The meeting already has posts in the chosen language: open one, or write the draft again."""
+    drafts = [post for post in existing if post.status == PostStatus.DRAFT]
+    return render_template("followup/draft_exists.html", meeting=meeting, form=form, existing=existing,
+                           draft=drafts[0] if drafts else None), status
+
+
+@record_drafts.route("/<int:meeting_id>/record/draft", methods=["POST"])
+def draft(meeting_id: int):
+    meeting = get_meeting_or_404(meeting_id)
+    form = DraftForm()
+    if not form.validate_on_submit():
+        return minutes_page(meeting, draft_form=form)
+    if meeting.starts_at > utcnow():
+        # The draft tells what happened; before the meeting nothing has.
+        form.language.errors.append(_("The meeting has not taken place yet: draft its post once it has."))
+        page, _status = minutes_page(meeting, draft_form=form)
+        return page, 409
+    existing = meeting_posts(meeting, form.language.data)
+    drafts = [post for post in existing if post.status == PostStatus.DRAFT]
+    if form.replace.data is not None:
+        post = next((post for post in drafts if post.id == form.replace.data), None)
+        if post is None:
+            # Published, deleted or changed language since the question was asked.
+            form.replace.errors.append(_("That draft is no longer a draft of this meeting in this language. "
+                                         "Choose again."))
+            return _draft_question(meeting, form, existing, 409)
+        redraft_followup_post(post)
+        db.session.commit()
+        flash(_("The draft was written again from the record. Check and edit it before publishing."), "success")
+        return redirect(url_for("blog_manage.edit", post_id=post.id))
+    # Drafting twice would make identical copies: ask first. A separate draft beside
+    # published posts is made only when asked for, and never beside a draft.
+    if existing and (drafts or form.separate.data != "1"):
+        return _draft_question(meeting, form, existing)
+    post = create_followup_post(meeting, form.language.data)
+    db.session.commit()
+    flash(_("A draft of the follow-up post was written from the record. Check and edit it before publishing."),
+          "success")
+    return redirect(url_for("blog_manage.edit", post_id=post.id))

@@ -35,6 +35,7 @@ from meetings.events.queries import agenda_schedule, topic_by_slug
 from meetings.extensions import db, limiter, login_manager
 from meetings.network.models import Contact
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
+from meetings.participants.services import participant_by_token
 
 bp = Blueprint("calendar", __name__)
 
@@ -375,8 +376,6 @@ def subscribe():
 # --- the contact manages their feed from their answer page ------------------------------------
 
 def _contact_of(token: str):
-    from meetings.invitations.services import participant_by_token
-
     participant = participant_by_token(token)
     if participant is None or participant.contact is None:
         abort(404)

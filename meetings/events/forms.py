@@ -12,12 +12,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from meetings.core.formatting import day_long, days_text
 from meetings.core.forms import (BaseForm, MultiCheckboxField, ZoneField, choice_list, language_choices,
                                  url_validators)
+from meetings.core.languages import LANGUAGE_NAMES
 from meetings.core.timezones import LocalTimeError, get_zone, start_of_day, to_utc
 from meetings.events.labels import MEETING_STATUS_LABELS
 from meetings.events.languages import ITEM_TEXTS, MEETING_TEXTS, clean_translations
 from meetings.events.models import MeetingStatus
 from meetings.events.services import SLUG_MAX, SLUG_RE
-from meetings.site.i18n import LANGUAGE_NAMES
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has a step
 

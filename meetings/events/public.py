@@ -11,6 +11,7 @@ from meetings.events.languages import MeetingInLanguage, in_language, schedule_i
 from meetings.events.models import Meeting
 from meetings.events.queries import (agenda_schedule, meeting_by_slug, past_public_meetings_page,
                                      topic_by_slug, topics_with_public_meetings, upcoming_public_meetings)
+from meetings.events.services import get_meeting
 
 bp = Blueprint("events_public", __name__, url_prefix="/events")
 
@@ -28,6 +29,15 @@ def reader_language() -> str | None:
     """The language the current page is written in."""
     locale = get_locale()
     return str(locale) if locale is not None else None
+
+
+def get_meeting_or_404(meeting_id: int) -> Meeting:
+    """The meeting with venue, topics and agenda loaded, or 404."""
+    # The id converter only lets through ids a database column can hold.
+    meeting = get_meeting(meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
 
 
 @bp.app_template_filter("in_language")

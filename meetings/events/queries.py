@@ -17,6 +17,11 @@ PUBLIC_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED, MeetingStat
 PAST_PER_PAGE = 20
 
 
+def meetings_at_venue(venue) -> int:
+    """How many meetings use the venue; answers the venues' ``venue_in_use``."""
+    return db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.venue_id == venue.id)) or 0
+
+
 def public_meetings_query(topic: Topic | None = None):
     """Meetings anonymous visitors may see: public and not drafts, optionally on one topic.
 

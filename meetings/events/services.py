@@ -18,6 +18,7 @@ from meetings.core.names import find_by_name
 from meetings.core.timezones import LocalTimeError, get_zone, start_of_day, to_utc
 from meetings.core.types import utcnow
 from meetings.events.models import AgendaItem, Meeting, MeetingStatus, Topic, meeting_topics
+from meetings.events.signals import meeting_deleting
 from meetings.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -146,12 +147,10 @@ def publish_meeting(meeting: Meeting) -> bool:
 def delete_meeting(meeting: Meeting) -> bool:
     """Delete a draft with its agenda and participants; returns False (deleting
     nothing) when the meeting is not a draft."""
-    from meetings.participants.services import delete_all_participants
-
     if meeting.status != MeetingStatus.DRAFT:
         return False
     # SQLite does not enforce ON DELETE CASCADE without a pragma, so remove the rows here.
-    delete_all_participants(meeting)
+    meeting_deleting.send(meeting)
     db.session.delete(meeting)
     db.session.flush()
     return True
@@ -454,6 +453,12 @@ def details_fingerprint(meeting: Meeting) -> str:
     if meeting.all_day:
         data["all_day"] = True
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def update_pending(meeting: Meeting) -> bool:
+    """True when invitations went out and time, place, link, title or agenda changed since."""
+    return (meeting.sent_fingerprint is not None and meeting.status == MeetingStatus.SCHEDULED
+            and meeting.sent_fingerprint != details_fingerprint(meeting))
 
 
 def place_fingerprint(meeting: Meeting) -> str:

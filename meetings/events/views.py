@@ -10,29 +10,19 @@ from meetings.core.formatting import day_time_short, time_short
 from meetings.core.views import render_form, save_or_field_error
 from meetings.events.forms import AgendaItemForm, MeetingForm, TopicForm, local_time_message
 from meetings.events.models import AgendaItem, Meeting, MeetingStatus, Topic
+from meetings.events.public import get_meeting_or_404
 from meetings.events.services import (TABS, AgendaConflict, ItemDraft, add_agenda_item, agenda_for, agenda_with,
                                       apply_order,
                                       create_topic, delete_agenda_item, delete_meeting, delete_topic,
-                                      find_conflict, get_meeting, list_meetings, list_topics, meeting_slug_taken,
+                                      find_conflict, list_meetings, list_topics, meeting_slug_taken,
                                       moved_order, publish_meeting, rename_topic, save_meeting, shift_agenda,
-                                      topic_name_taken, topic_usage, update_agenda_item)
+                                      topic_name_taken, topic_usage, update_agenda_item, update_pending)
+from meetings.events.signals import capacity_check, meeting_changed
 from meetings.extensions import db
-from meetings.invitations.services import update_pending
-from meetings.participants.services import invitee_counts
-from meetings.registration.services import after_seat_freed, capacity_problem
 from meetings.venues.services import list_venues
 
 bp = Blueprint("events", __name__, url_prefix="/manage/meetings")
 bp.before_request(require_organiser)
-
-
-def get_meeting_or_404(meeting_id: int) -> Meeting:
-    """The meeting with venue, topics and agenda loaded, or 404."""
-    # The id converter only lets through ids a database column can hold.
-    meeting = get_meeting(meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _item_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
@@ -50,8 +40,7 @@ def index():
     if tab not in TABS:
         tab = "upcoming"
     meetings = list_meetings(tab)
-    counts = invitee_counts(m.id for m in meetings)
-    return render_template("events/manage/index.html", meetings=meetings, counts=counts, tab=tab, tabs=TABS)
+    return render_template("events/manage/index.html", meetings=meetings, tab=tab, tabs=TABS)
 
 
 def _meeting_form(meeting: Meeting | None = None, **kwargs) -> MeetingForm:
@@ -105,7 +94,8 @@ def edit(meeting_id: int):
     if not form.is_submitted():
         form.fill_from(meeting)
     if form.validate_on_submit():
-        taken = capacity_problem(meeting, form.capacity.data)
+        taken = next((taken for _, taken in capacity_check.send(meeting, capacity=form.capacity.data)
+                      if taken is not None), None)
         if taken is not None:
             form.capacity.errors.append(ngettext("%(num)d person already holds a seat; the capacity cannot be lower.",
                                                  "%(num)d people already hold a seat; the capacity cannot be lower.",
@@ -113,7 +103,7 @@ def edit(meeting_id: int):
             return render_form("events/manage/form.html", form, meeting=meeting)
         if _save(form, meeting) is not None:
             # A larger capacity moves people up from the waiting list at once.
-            if after_seat_freed(meeting):
+            if any(changed for _, changed in meeting_changed.send(meeting)):
                 db.session.commit()
             flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
             if any(slot.problem for slot in agenda_for(meeting)):
@@ -126,8 +116,7 @@ def _render_meeting(meeting: Meeting, item_form: AgendaItemForm | None = None, s
                     agenda_error: str | None = None):
     item_form = item_form or AgendaItemForm(formdata=None, meeting=meeting)
     page = render_template("events/manage/show.html", meeting=meeting, slots=agenda_for(meeting),
-                           item_form=item_form, invitees=invitee_counts([meeting.id]).get(meeting.id, 0),
-                           agenda_error=agenda_error, update_pending=update_pending(meeting))
+                           item_form=item_form, agenda_error=agenda_error, update_pending=update_pending(meeting))
     return page, status or (422 if item_form.errors else 200)
 
 

@@ -5,17 +5,14 @@ view commits once, and the outbox delivers only after that commit.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
 from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting, MeetingStatus
-from meetings.events.services import (agenda_outside, details_fingerprint, record_sent_details,
-                                      time_or_place_moved)
+from meetings.events.services import agenda_outside, record_sent_details, time_or_place_moved, update_pending
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
@@ -24,8 +21,6 @@ from meetings.participants.services import remove_participant, sent_by
 from meetings.registration import services as seats
 
 ANSWERS = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE, ParticipantStatus.DECLINED)
-# What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # Invitees whose calendar holds the meeting, and so receive updates and the cancellation:
 # RFC 5546 has the organiser send both to every attendee, those who declined (Google keeps
 # declined events in the calendar) and those who sent a colleague (as DELEGATED) included.
@@ -65,19 +60,23 @@ def registrants_holding_the_meeting(meeting: Meeting, also_waiting: bool = False
             if p.status == ParticipantStatus.WAITING or p.sent_sequence is not None]
 
 
-def update_pending(meeting: Meeting) -> bool:
-    """True when invitations went out and time, place, link, title or agenda changed since."""
-    return (meeting.sent_fingerprint is not None and meeting.status == MeetingStatus.SCHEDULED
-            and meeting.sent_fingerprint != details_fingerprint(meeting))
+def sending_blocked(meeting: Meeting) -> str | None:
+    """Why nothing can be sent for the meeting now (draft, cancelled, past), or None.
+
+    The pages offer sending, reminding and updating only when this is None, and the
+    services below refuse with the same reason (:class:`InvitationError`).
+    """
+    if meeting.status in (MeetingStatus.DRAFT, MeetingStatus.CANCELLED):
+        return meeting.status
+    if meeting.ends_at <= utcnow():
+        return "past"
+    return None
 
 
 def _require_open(meeting: Meeting) -> None:
-    if meeting.status == MeetingStatus.DRAFT:
-        raise InvitationError(MeetingStatus.DRAFT)
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise InvitationError(MeetingStatus.CANCELLED)
-    if meeting.ends_at <= utcnow():
-        raise InvitationError("past")
+    blocked = sending_blocked(meeting)
+    if blocked is not None:
+        raise InvitationError(blocked)
 
 
 def not_yet_invited(meeting: Meeting) -> list[Participant]:
@@ -201,6 +200,16 @@ def remove_invitee(participant: Participant) -> None:
     db.session.flush()
 
 
+def take_off_list(participant: Participant) -> bool:
+    """Remove an invitee as ``remove_invitee`` does; False (changing nothing) when they already left.
+    Answers registration's ``invitee_removal``."""
+    try:
+        remove_invitee(participant)
+    except InvitationError:
+        return False
+    return True
+
+
 def received_a_request(participant: Participant) -> bool:
     """Whether the person's calendar was ever sent this meeting (a REQUEST: the first calendar
     message anyone gets is one, so any SEQUENCE recorded means there was a REQUEST)."""
@@ -233,18 +242,6 @@ def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
 
 
 # --- the invitee's side ------------------------------------------------------------
-
-def participant_by_token(token: str) -> Participant | None:
-    """The invitee holding this personal token, with meeting, venue and agenda loaded; None if unknown."""
-    if not TOKEN_SHAPE.fullmatch(token or ""):
-        return None
-    query = (select(Participant)
-             .where(Participant.token == token, Participant.kind == ParticipantKind.INVITEE)
-             .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
-                      selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
-                      selectinload(Participant.meeting).selectinload(Meeting.topics)))
-    return db.session.scalar(query)
-
 
 def can_answer(participant: Participant) -> str | None:
     """None if the participant may answer now, else the reason (cancelled, started, removed, delegated)."""

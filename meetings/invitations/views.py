@@ -21,6 +21,7 @@ from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.outbox import latest_per_participant
 from meetings.participants.labels import participant_state
 from meetings.participants.models import Participant, ParticipantStatus
+from meetings.participants.services import participant_by_token
 
 rsvp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 bp = Blueprint("invitations", __name__, url_prefix="/manage/meetings")
@@ -53,7 +54,7 @@ def error_text(code: str) -> str:
 # --- the invitee's page ---------------------------------------------------------------
 
 def _participant_or_404(token: str) -> Participant:
-    participant = services.participant_by_token(token)
+    participant = participant_by_token(token)
     if participant is None:
         abort(404)
     # The page speaks the invitee's language unless they chose another with the switcher.
@@ -153,19 +154,6 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
 
 
-def sending_blocked(meeting: Meeting) -> str | None:
-    """Why nothing can be sent for the meeting now (draft, cancelled, past), or None.
-
-    The pages offer sending, reminding and updating only when this is None: the
-    same check the services make before they send.
-    """
-    try:
-        services._require_open(meeting)
-    except services.InvitationError as exc:
-        return exc.code
-    return None
-
-
 @bp.route("/<int:meeting_id>/responses")
 def responses(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
@@ -183,7 +171,7 @@ def responses(meeting_id: int):
         update_pending=update_pending, update_form=UpdateForm(formdata=None),
         asked_again=services.answers_asked_again(meeting) if update_pending else [],
         agenda_outside=services.agenda_outside(meeting) if update_pending else [],
-        blocked=sending_blocked(meeting), error_text=error_text, total=len(people))
+        blocked=services.sending_blocked(meeting), error_text=error_text, total=len(people))
 
 
 def _run(meeting: Meeting, action, success_message):

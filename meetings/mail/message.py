@@ -22,7 +22,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy, quoprimime
+from email import quoprimime
 from email.errors import HeaderParseError
 from email.header import Header
 from email.headerregistry import Address, HeaderRegistry

@@ -11,14 +11,14 @@ from typing import Iterable, Sequence
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from itsdangerous import BadPayload, URLSafeTimedSerializer
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from meetings.core.emails import InvalidEmail, checked_email
 from meetings.core.names import find_by_name, name_key
 from meetings.extensions import db
 from meetings.network.models import LANGUAGES, Contact, Group, Organisation, group_members
-from meetings.participants.models import Participant
+from meetings.network.signals import contact_deleting, organisation_deleting
 
 ORGANISATION_FIELDS = ("name", "short_name", "country", "kind", "website", "description", "is_public",
                        "is_partner")
@@ -70,9 +70,7 @@ def delete_organisation(organisation: Organisation) -> bool:
     """Delete an organisation without contacts; returns False (and deletes nothing) otherwise."""
     if contact_count(organisation):
         return False
-    # Meeting lists keep the organisation's name in their own column; only the link goes.
-    db.session.execute(update(Participant).where(Participant.organisation_id == organisation.id)
-                       .values(organisation_id=None))
+    organisation_deleting.send(organisation)
     db.session.delete(organisation)
     db.session.flush()
     return True
@@ -144,7 +142,7 @@ def save_contact(contact: Contact | None, data: dict) -> Contact:
 
 def delete_contact(contact: Contact) -> None:
     """Delete a contact and its group memberships; meeting lists keep their copy of name and email."""
-    db.session.execute(update(Participant).where(Participant.contact_id == contact.id).values(contact_id=None))
+    contact_deleting.send(contact)
     db.session.delete(contact)
     db.session.flush()
 

@@ -6,16 +6,20 @@ one place that turns contacts into invitees.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Group, Organisation, group_members
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
+
+# What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 @dataclass
@@ -169,6 +173,18 @@ def delete_all_participants(meeting: Meeting) -> None:
     db.session.flush()
 
 
+def unlink_organisation(organisation: Organisation) -> None:
+    """Let go of an organisation being deleted; answers the network's ``organisation_deleting``."""
+    # Meeting lists keep the organisation's name in their own column; only the link goes.
+    db.session.execute(update(Participant).where(Participant.organisation_id == organisation.id)
+                       .values(organisation_id=None))
+
+
+def unlink_contact(contact: Contact) -> None:
+    """Let go of a contact being deleted, keeping the copied name and email; answers ``contact_deleting``."""
+    db.session.execute(update(Participant).where(Participant.contact_id == contact.id).values(contact_id=None))
+
+
 def search_contacts(text: str | None) -> list[Contact]:
     """Contacts whose name, email or organisation contains ``text`` (all when empty), by name."""
     query = (select(Contact).outerjoin(Contact.organisation)
@@ -195,3 +211,14 @@ def group_sizes() -> dict[int, int]:
     """How many members each group has, by group id (one query)."""
     rows = db.session.execute(select(group_members.c.group_id, func.count()).group_by(group_members.c.group_id))
     return {group_id: count for group_id, count in rows}
+
+
+def participant_by_token(token: str) -> Participant | None:
+    """The invitee holding this personal token, with meeting, venue and agenda loaded; None if unknown."""
+    if not TOKEN_SHAPE.fullmatch(token or ""):
+        return None
+    query = (select(Participant).where(Participant.token == token, Participant.kind == ParticipantKind.INVITEE)
+             .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
+                      selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
+                      selectinload(Participant.meeting).selectinload(Meeting.topics)))
+    return db.session.scalar(query)

@@ -15,15 +15,14 @@ from meetings.core.spreadsheets import (CSV_TYPE, DATETIME, NUMBER, XLSX_TYPE, C
 from meetings.core.views import personal_page, render_form
 from meetings.events.models import Meeting, MeetingStatus
 from meetings.events.languages import in_language
-from meetings.events.public import get_visible_meeting_or_404, reader_language
-from meetings.events.views import get_meeting_or_404
+from meetings.events.public import get_meeting_or_404, get_visible_meeting_or_404, reader_language
 from meetings.extensions import db, limiter
-from meetings.invitations.services import InvitationError, remove_invitee
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.registration import services
 from meetings.registration.forms import (ActionForm, AddForm, DetailsForm, FilterForm, QuestionForm, RegistrationForm,
                                          ResendForm, SettingsForm, kind_labels, status_labels, with_questions)
 from meetings.registration.models import RegistrationQuestion
+from meetings.registration.signals import invitee_removal
 
 bp = Blueprint("registration", __name__)
 admin = Blueprint("registration_admin", __name__, url_prefix="/manage/meetings")
@@ -386,12 +385,11 @@ def remove(meeting_id: int, participant_id: int):
         if person.kind == ParticipantKind.REGISTRANT:
             services.remove(person)
         else:
-            remove_invitee(person)
+            if not all(removed for _, removed in invitee_removal.send(person)):
+                return _fail(meeting, "withdrawn")
             services.after_seat_freed(meeting)
     except services.RegistrationError as exc:
         return _fail(meeting, exc.code)
-    except InvitationError:
-        return _fail(meeting, "withdrawn")
     db.session.commit()
     flash(_("%(name)s is no longer on the list.", name=name), "success")
     return _back(meeting)

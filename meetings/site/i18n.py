@@ -6,8 +6,6 @@ from flask_login import current_user
 
 from meetings.extensions import babel
 
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
-
 
 def select_locale() -> str:
     """Visitor's choice (switcher, kept in the session), else the language of the

@@ -10,13 +10,14 @@ from markupsafe import Markup
 from meetings.blog.models import PostStatus
 from meetings.calendar.links import webcal_url
 from meetings.core import formatting
+from meetings.core.languages import LANGUAGE_NAMES
 from meetings.core.markdown import plain_text, render_markdown
 from meetings.events.labels import meeting_status_label
 from meetings.events.models import Meeting, MeetingStatus
 from meetings.mail.models import OutboxStatus
 from meetings.participants.labels import participant_status_label
 from meetings.participants.models import ParticipantKind, ParticipantStatus
-from meetings.site.i18n import LANGUAGE_NAMES
+from meetings.participants.services import invitee_counts
 
 
 def country_name(code: str | None) -> str:
@@ -74,6 +75,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["auto_dir"] = auto_dir
     app.jinja_env.globals["webcal_url"] = webcal_url
+    # Organiser pages of meetings show how many invitees each has (one query per call).
+    app.jinja_env.globals["invitee_counts"] = invitee_counts
     app.jinja_env.globals["when"] = formatting.when
     app.jinja_env.globals["meeting_when"] = formatting.meeting_when
     app.jinja_env.globals["by_day"] = formatting.by_day

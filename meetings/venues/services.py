@@ -1,11 +1,11 @@
 """Venues: listing, saving, deleting."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.venues.models import Venue
+from meetings.venues.signals import venue_in_use
 
 FIELDS = ("name", "room", "address", "postal_code", "city", "country", "map_url", "directions", "accessibility", "timezone")
 
@@ -28,8 +28,8 @@ def save_venue(venue: Venue | None, data: dict) -> Venue:
 
 
 def meetings_at(venue: Venue) -> int:
-    """How many meetings use the venue."""
-    return db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.venue_id == venue.id)) or 0
+    """How many meetings use the venue (the events capability answers ``venue_in_use``)."""
+    return sum(count for _, count in venue_in_use.send(venue))
 
 
 def delete_venue(venue: Venue) -> bool:

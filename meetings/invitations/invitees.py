@@ -8,10 +8,11 @@ from flask_babel import ngettext
 
 from meetings.auth.access import require_organiser
 from meetings.core.views import render_form
-from meetings.events.views import get_meeting_or_404
+from meetings.events.public import get_meeting_or_404
 from meetings.extensions import db
-from meetings.invitations.services import InvitationError, not_yet_invited, remove_invitee, send_invitations, update_pending
-from meetings.invitations.views import error_text, sending_blocked
+from meetings.events.services import update_pending
+from meetings.invitations.services import InvitationError, remove_invitee, send_invitations, sending_blocked
+from meetings.invitations.views import error_text
 from meetings.participants.forms import ContactFilterForm, InviteForm
 from meetings.registration.forms import ActionForm
 from meetings.registration.services import after_seat_freed
