@@ -213,11 +213,12 @@ def group_sizes() -> dict[int, int]:
     return {group_id: count for group_id, count in rows}
 
 
-def participant_by_token(token: str) -> Participant | None:
-    """The invitee holding this personal token, with meeting, venue and agenda loaded; None if unknown."""
+def participant_by_token(token: str, kind: ParticipantKind = ParticipantKind.INVITEE) -> Participant | None:
+    """The invitee (or registrant: ``kind``) holding this personal token, with meeting, venue
+    and agenda loaded; None if unknown. A token of the wrong shape never reaches the database."""
     if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
-    query = (select(Participant).where(Participant.token == token, Participant.kind == ParticipantKind.INVITEE)
+    query = (select(Participant).where(Participant.token == token, Participant.kind == kind)
              .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))

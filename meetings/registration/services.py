@@ -13,7 +13,6 @@ transaction and leave only after the caller's commit.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,7 +28,7 @@ from meetings.extensions import db
 from meetings.mail.outbox import erase_for_participant
 from meetings.network.models import Organisation
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus, new_token
-from meetings.participants.services import SentBy
+from meetings.participants.services import SentBy, participant_by_token
 from meetings.registration import notifications
 from meetings.registration.models import CHOICE_KINDS, QUESTION_KINDS, RegistrationAnswer, RegistrationQuestion
 
@@ -37,7 +36,6 @@ from meetings.registration.models import CHOICE_KINDS, QUESTION_KINDS, Registrat
 SEATED = (ParticipantStatus.REGISTERED, ParticipantStatus.ACCEPTED)
 # Registrations that still count as one (a cancelled one may register again).
 ACTIVE = (ParticipantStatus.PENDING, ParticipantStatus.REGISTERED, ParticipantStatus.WAITING)
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 FILTER_STATUSES = tuple(ParticipantStatus)
 FILTER_KINDS = tuple(ParticipantKind)
 
@@ -132,13 +130,7 @@ def lock_meeting(meeting_id: int) -> Meeting:
 
 def registrant_by_token(token: str) -> Participant | None:
     """The registrant holding this personal token, with the meeting loaded; None if unknown."""
-    if not TOKEN_SHAPE.fullmatch(token or ""):
-        return None
-    query = (select(Participant).where(Participant.token == token, Participant.kind == ParticipantKind.REGISTRANT)
-             .options(selectinload(Participant.meeting).selectinload(Meeting.venue),
-                      selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
-                      selectinload(Participant.meeting).selectinload(Meeting.topics)))
-    return db.session.scalar(query)
+    return participant_by_token(token, ParticipantKind.REGISTRANT)
 
 
 def participant_by_email(meeting: Meeting, email: str) -> Participant | None:
