@@ -194,8 +194,16 @@ def test_killed_celery_pool_process_then_the_schedule_sends_the_rest(app, databa
     worker = _worker(env, celery_queue, "prefork", "pool-kill")
     beat = _celery("beat", "--schedule", str(tmp_path / "beat-schedule"), env=env)
     try:
-        wait_until(lambda: len(children(worker.pid)) == 1, timeout=60)
-        (pool_process,) = children(worker.pid)
+        # The pool process: the one child, the same in two reads in a row (while it starts,
+        # the worker may have a short-lived child of another kind).
+        reads: list[list[int]] = []
+
+        def settled_pool() -> bool:
+            reads.append(children(worker.pid))
+            return len(reads[-1]) == 1 and reads[-2:] == [reads[-1]] * 2
+
+        wait_until(settled_pool, timeout=60, interval=0.2)
+        (pool_process,) = reads[-1]
         at_kill = kill_when_arrived(slow_server, pool_process)
         # The worker starts a new pool process; the schedule's next runs take the claims back.
         wait_until(all_delivered, timeout=120, interval=0.2)
