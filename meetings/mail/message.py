@@ -293,7 +293,14 @@ def build_message(content: MailContent, *, sender: str | tuple[str, str] | None,
 
 _PLACEHOLDER = "=_" + "0" * 32
 _SIMPLE_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
-_SIMPLE_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+# Names the package writes as they are: words of letters, digits, hyphens and apostrophes.
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*")
+# The characters quoted-printable changes in a body (quoprimime's body map, with CR and LF
+# kept), each with its replacement: a regular expression over the few that occur costs less
+# than ``str.translate`` through a 256-entry list, which weighs most in delivering a message.
+_QP_QUOTED = {chr(c): quoprimime.quote(chr(c)) for c in range(256)
+              if quoprimime.body_check(c) and chr(c) not in "\r\n"}
+_QP_UNSAFE = re.compile("[" + re.escape("".join(_QP_QUOTED)) + "]")
 
 
 def _head_of(part: MIMEPart) -> bytes:
@@ -345,9 +352,25 @@ def _lines(text: str) -> bytes:
     return b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
 
 
+def _qp_quote(match: re.Match) -> str:
+    return _QP_QUOTED[match.group()]
+
+
 def _qp(text: str) -> bytes:
-    return quoprimime.body_encode(_lines(text).decode("latin-1"), SMTP.max_line_length).replace(
-        "\n", "\r\n").encode("ascii")
+    """``quoprimime.body_encode`` of the body's normal form, with CRLF line ends.
+
+    Lines that need no soft break and do not end in white space come out as their
+    quoted characters; the package's encoder writes the others, line by line.
+    """
+    body = _lines(text).decode("latin-1")
+    limit = SMTP.max_line_length
+    originals = None
+    lines = _QP_UNSAFE.sub(_qp_quote, body).split("\n")
+    for number, line in enumerate(lines):
+        if len(line) > limit or line.endswith((" ", "\t")):
+            originals = originals or body.split("\n")  # quoting keeps every LF in its place
+            lines[number] = quoprimime.body_encode(originals[number], limit, eol="\r\n")
+    return "\r\n".join(lines).encode("ascii")
 
 
 def _base64(data: bytes) -> bytes:

@@ -11,6 +11,7 @@ from email.policy import compat32
 from email.utils import parseaddr
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from meetings.mail import message
 
@@ -121,3 +122,37 @@ def test_the_envelope_carries_smtputf8_only_for_an_international_mailbox():
     assert international.mail_options == ("SMTPUTF8",)
     assert international.recipient == "jörg@xn--bcher-kva.example"
     assert international.sender == "cluster@meetings.test"
+
+
+def _package_qp(text: str) -> bytes:
+    from email import quoprimime
+    return quoprimime.body_encode(message._lines(text).decode("latin-1"), message.SMTP.max_line_length).replace(
+        "\n", "\r\n").encode("ascii")
+
+
+# Pieces that meet the encoder's cases: quoting, white space at a line's end, soft breaks
+# next to a quoted character, and characters other splitters take for line ends.
+BODY_TEXT = st.lists(st.sampled_from(list("ab =\t.\u00fc\u00e9\u2013\u0105\u20ac\x0c\x85\u2028\r\n")
+                                     + ["x" * 70, "=" * 30, "\u00fc" * 30]), max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(BODY_TEXT)
+def test_quoted_printable_bodies_are_the_packages(text):
+    assert message._qp(text) == _package_qp(text)
+
+
+@pytest.mark.parametrize("text", ["", "\n", " ", "a \n", "x" * 78, "x" * 79, "x" * 77 + " ", "\u00fc" * 40,
+                                  "a=b " * 30, "line\r\nnext\rlast", HTML, TEXT])
+def test_quoted_printable_edge_cases_are_the_packages(text):
+    assert message._qp(text) == _package_qp(text)
+
+
+NAME = st.from_regex(r"[A-Za-z0-9'-]{1,12}(?: [A-Za-z0-9'-]{1,12}){0,4}", fullmatch=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAME)
+def test_plain_names_are_written_as_the_package_folds_them(name):
+    address = message.Address(display_name=name, addr_spec="anna@example.org")
+    assert message._header("To", address) == message._folded_address("To", name, "anna@example.org")
