@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
+from flask import Flask, g, request_started
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
@@ -39,6 +41,20 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "single_backend: run on SQLite only")
+    # Each test makes its own app, and each app its own Jinja environment, which would parse
+    # and compile every template it renders again: Jinja's bytecode cache, shared by the
+    # process's apps, compiles each template once per run (the templates do not change).
+    global _template_cache
+    _template_cache = tempfile.mkdtemp(prefix="meetings-templates-")
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": FileSystemBytecodeCache(_template_cache)}
+
+
+def pytest_unconfigure(config):
+    if _template_cache:
+        shutil.rmtree(_template_cache, ignore_errors=True)
+
+
+_template_cache: str | None = None
 
 
 def _pg_admin_url():
