@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from meetings.core.timezones import start_of_day
 from meetings.events.models import Meeting, Topic, meeting_topics
@@ -89,14 +90,14 @@ class MeetingFigures:
     """One meeting of the report and the people recorded present there, by name."""
 
     meeting: Meeting
-    present: list[Participant] = field(default_factory=list)
+    present: list[Present] = field(default_factory=list)
     # Confirmed registrations (public meetings), and how many of those people came.
     registered: int = 0
     registered_present: int = 0
 
-    @property
-    def countries(self) -> set[str]:
-        return {code for code in (_clean_country(country_of(p)) for p in self.present) if code}
+    # Filled by build_report: the countries of those present, and their organisations' name keys.
+    countries: set[str] = field(default_factory=set)
+    organisation_keys: set[str] = field(default_factory=set)
 
     @property
     def cross_border(self) -> bool:
@@ -105,7 +106,8 @@ class MeetingFigures:
 
     @property
     def organisations(self) -> int:
-        return len({key for key in (_name_key(organisation_of(p)) for p in self.present) if key})
+        """How many organisations were represented."""
+        return len(self.organisation_keys)
 
     @property
     def is_public(self) -> bool:
@@ -143,7 +145,7 @@ class Report:
     def empty(self) -> bool:
         return not self.meetings
 
-    @property
+    @cached_property
     def cross_border_meetings(self) -> int:
         return sum(1 for figures in self.meetings if figures.cross_border)
 
@@ -156,19 +158,19 @@ class Report:
         """People from ``country``, of all unique people present (None: nobody present)."""
         return self.people_by_country[country] / self.people if self.people else None
 
-    @property
+    @cached_property
     def organisations_by_kind(self) -> Counter:
         return Counter(organisation.kind for organisation in self.organisations)
 
-    @property
+    @cached_property
     def organisations_by_country(self) -> Counter:
         return Counter(organisation.country for organisation in self.organisations)
 
-    @property
+    @cached_property
     def organisations_without_country(self) -> int:
         return sum(1 for organisation in self.organisations if organisation.country is None)
 
-    @property
+    @cached_property
     def repeat(self) -> dict[str, int]:
         """Organisations present at 1, 2, and 3 or more meetings of the period."""
         counts = dict.fromkeys(REPEAT_GROUPS, 0)
@@ -176,12 +178,12 @@ class Report:
             counts[REPEAT_GROUPS[min(len(organisation.meeting_ids), 3) - 1]] += 1
         return counts
 
-    @property
+    @cached_property
     def first_time(self) -> list[OrganisationFigures]:
         """Organisations reached for the first time, by name."""
         return [organisation for organisation in self.organisations if organisation.first_time]
 
-    @property
+    @cached_property
     def public(self) -> list[MeetingFigures]:
         """The public events of the period, with their registrations."""
         return [figures for figures in self.meetings if figures.is_public]
@@ -205,18 +207,55 @@ def _meetings(report_filter: ReportFilter) -> list[Meeting]:
     return list(db.session.scalars(query))
 
 
-def _present(report_filter: ReportFilter) -> list[Participant]:
-    # The columns the figures and the per-meeting sheets read, and nothing else (thousands of rows).
-    query = (select(Participant)
+@dataclass(frozen=True, slots=True)
+class NetworkOrganisation:
+    """The network's record of an organisation, as far as the report reads it."""
+
+    name: str
+    kind: str | None
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    """One participant recorded present: the columns the figures and the per-meeting sheets
+    read (thousands of rows: plain tuples, not ORM objects). The follow-up services'
+    ``country_of`` and ``organisation_of`` read it as they read a Participant."""
+
+    id: int
+    meeting_id: int
+    contact_id: int | None
+    kind: str
+    status: str
+    name: str | None
+    email: str | None
+    organisation_name: str | None
+    country: str | None
+    organisation: NetworkOrganisation | None
+
+    @property
+    def organisation_label(self) -> str:
+        return self.organisation.name if self.organisation is not None else (self.organisation_name or "")
+
+
+def _present(report_filter: ReportFilter) -> list[Present]:
+    query = (select(Participant.id, Participant.meeting_id, Participant.contact_id, Participant.kind,
+                    Participant.status, Participant.name, Participant.email, Participant.organisation_name,
+                    Participant.country, Organisation.id, Organisation.name, Organisation.kind, Organisation.country)
+             .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
              .where(Participant.attended.is_(True),
                     Participant.meeting_id.in_(select(Meeting.id).where(*_conditions(report_filter))))
-             .options(load_only(Participant.meeting_id, Participant.contact_id, Participant.kind,
-                                Participant.status, Participant.name, Participant.email,
-                                Participant.organisation_id, Participant.organisation_name, Participant.country),
-                      joinedload(Participant.organisation).load_only(Organisation.name, Organisation.kind,
-                                                                     Organisation.country))
              .order_by(func.lower(Participant.name), Participant.id))
-    return list(db.session.scalars(query))
+    network: dict[int, NetworkOrganisation] = {}
+    present = []
+    for *row, organisation_id, name, kind, country in db.session.execute(query):
+        organisation = None
+        if organisation_id is not None:
+            organisation = network.get(organisation_id)
+            if organisation is None:
+                organisation = network[organisation_id] = NetworkOrganisation(name, kind, country)
+        present.append(Present(*row, organisation))
+    return present
 
 
 def _registrations(report_filter: ReportFilter) -> dict[int, int]:
@@ -266,18 +305,21 @@ def build_report(report_filter: ReportFilter) -> Report:
             figures[participant.meeting_id].registered_present += 1
 
     # A person's organisation and country: the latest recorded (meetings in time order).
-    order = {meeting.id: position for position, meeting in enumerate(meetings)}
     people: dict[tuple, dict] = {}
     organisations: dict[str, OrganisationFigures] = {}
-    for participant in sorted(present, key=lambda p: (order[p.meeting_id], p.id)):
+    for participant in (p for meeting_figures in figures.values() for p in meeting_figures.present):
         person = people.setdefault(_person_key(participant), {"organisation": None, "country": None})
         name = organisation_of(participant)
-        country = _clean_country(country_of(participant))
-        person["organisation"] = _name_key(name) or person["organisation"]
-        person["country"] = country or person["country"]
         key = _name_key(name)
+        country = _clean_country(country_of(participant))
+        person["organisation"] = key or person["organisation"]
+        person["country"] = country or person["country"]
+        meeting_figures = figures[participant.meeting_id]
+        if country:
+            meeting_figures.countries.add(country)
         if key is None:
             continue
+        meeting_figures.organisation_keys.add(key)
         organisation = organisations.get(key)
         if organisation is None:
             organisation = organisations[key] = OrganisationFigures(name=" ".join(name.split()), kind=None,

@@ -2,6 +2,7 @@
 people recorded present there (organisers only: the download is behind the login)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -71,21 +72,45 @@ def figure_rows(report: Report, today: date) -> list[tuple[str, str, object]]:
     return rows
 
 
-def meeting_sheet(figures: MeetingFigures) -> Sheet:
+@dataclass(frozen=True)
+class _Words:
+    """The words every meeting sheet repeats, translated once for the whole workbook."""
+
+    meeting: str
+    date: str
+    venue: str
+    present: str
+    organisations: str
+    columns: tuple[Column, ...]
+    countries: dict
+
+
+def _words() -> _Words:
+    return _Words(_("Meeting"), _("Date"), _("Venue"), _("Present"), _("Organisations"),
+                  (Column(_("Name"), TEXT, 30), Column(_("Organisation"), TEXT, 36), Column(_("Country"), TEXT, 18)),
+                  {})
+
+
+def meeting_sheet(figures: MeetingFigures, words: _Words | None = None) -> Sheet:
     """One meeting: its title, date, place and the people recorded present, by name."""
+    words = words or _words()
     meeting = figures.meeting
-    preamble = [(_("Meeting"), meeting.title), (_("Date"), meeting.first_day),
-                (_("Venue"), meeting.venue.one_line() if meeting.venue else (meeting.online_url or "")),
-                (_("Present"), len(figures.present)),
-                (_("Organisations"), figures.organisations)]
-    columns = [Column(_("Name"), TEXT, 30), Column(_("Organisation"), TEXT, 36), Column(_("Country"), TEXT, 18)]
-    rows = [(p.name or p.email or "", organisation_of(p) or "", country_label(country_of(p)))
-            for p in figures.present]
-    return Sheet(f"{meeting.first_day.isoformat()} {meeting.title}", columns, rows, preamble)
+    preamble = [(words.meeting, meeting.title), (words.date, meeting.first_day),
+                (words.venue, meeting.venue.one_line() if meeting.venue else (meeting.online_url or "")),
+                (words.present, len(figures.present)),
+                (words.organisations, figures.organisations)]
+    rows = []
+    for p in figures.present:
+        code = country_of(p)
+        if code not in words.countries:
+            words.countries[code] = country_label(code)
+        rows.append((p.name or p.email or "", organisation_of(p) or "", words.countries[code]))
+    return Sheet(f"{meeting.first_day.isoformat()} {meeting.title}", words.columns, rows, preamble)
 
 
 def report_workbook(report: Report, today: date) -> bytes:
     """The whole report as .xlsx bytes."""
     columns = [Column(_("Section"), TEXT, 28), Column(_("Figure"), TEXT, 60), Column(_("Value"), VALUE, 40)]
     figures = Sheet(_("Figures"), columns, figure_rows(report, today))
-    return write_workbook([figures, *(meeting_sheet(figures) for figures in report.meetings)])
+    words = _words()
+    return write_workbook([figures, *(meeting_sheet(figures, words) for figures in report.meetings)])
