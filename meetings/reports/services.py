@@ -14,16 +14,16 @@ What counts:
 - Reached for the first time: present in the period and at no meeting (of any topic)
   that started before the period.
 
-The number of statements does not depend on the number of meetings: the meetings, the
-people present (with their organisations), earlier organisations and registrations are
-each one query.
+The number of statements does not depend on the number of meetings: the meetings (and
+their venues), the people present (with their organisations), earlier organisations and
+registrations are each one query.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -280,7 +280,7 @@ def _earlier_organisations(report_filter: ReportFilter) -> set[str]:
     return {key for key in (_name_key(linked or typed) for linked, typed in rows) if key}
 
 
-def _person_key(participant: Participant) -> tuple:
+def _person_key(participant: Present) -> tuple:
     if participant.contact_id is not None:
         return ("contact", participant.contact_id)
     if participant.email:
