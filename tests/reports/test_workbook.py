@@ -131,3 +131,15 @@ def test_a_topic_with_no_meetings_gives_a_workbook_that_says_so(organiser_client
     assert ("Meetings", "Meetings held", 0) in rows
     assert ("Meetings", "This report is empty: no meeting was held in this period.", None) in rows
     assert ("Organisations", "Organisations represented", 0) in rows
+
+
+def test_the_workbook_speaks_the_readers_language(organiser_client, cluster):
+    organiser_client.get("/language/nl")
+    _, book = _workbook(organiser_client)
+    assert book.sheetnames[0] == "Kengetallen"
+    rows = _rows(book["Kengetallen"])
+    assert rows[0] == ("Onderdeel", "Kengetal", "Waarde")
+    assert ("Bijeenkomsten", "Gehouden bijeenkomsten", 4) in rows
+    meeting = _rows(book["2025-02-10 Core Team kick-off"])
+    assert meeting[6] == ("Naam", "Organisatie", "Land")
+    assert meeting[7] == ("Bas Smit", "Oost NL", "Nederland")
