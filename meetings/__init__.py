@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.invitations.invitees import bp as participants_bp
     from meetings.registration.views import admin as registration_admin_bp
     from meetings.registration.views import bp as registration_bp
+    from meetings.reports.views import bp as reports_bp
     from meetings.site.views import bp as site_bp
     from meetings.venues.views import bp as venues_bp
 
@@ -125,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
-                      registration_bp, registration_admin_bp):
+                      registration_bp, registration_admin_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 

@@ -38,6 +38,8 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 TEXT, NUMBER, DATE, DATETIME = "text", "number", "date", "datetime"
+# A column of mixed values: each number as a number, each date as a date, the rest as text.
+VALUE = "value"
 # What makes a spreadsheet read a cell as a formula, at the cell's start.
 TRIGGERS = "=+-@\t\r"
 # A place where a comma or a semicolon reader may begin a cell, followed by what would
@@ -54,7 +56,8 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its heading, what its cells hold (text, number, date, datetime) and a width in characters."""
+    """One column: its heading, what its cells hold (text, number, date, datetime, or value: each
+    as what it is) and a width in characters."""
 
     heading: str
     kind: str = TEXT
@@ -103,41 +106,76 @@ def _xlsx_text(value) -> str:
     return _LINE_BREAK.sub("\n", ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)))[:MAX_CELL_TEXT]
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title, labelled values shown above the table (``preamble``:
+    (label, value) pairs, each value a text, a number or a date), the table's columns and rows."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    preamble: Sequence[tuple[str, object]] = ()
+
+
 def write_xlsx(columns: Sequence[Column], rows: Iterable[Sequence], *, sheet_title: str) -> bytes:
-    """The table as an .xlsx workbook of one sheet: a bold header row that stays in view and
-    filters, text in string cells (never formulas), numbers as numbers, dates and times as
-    dates with a date format. Moments must already be local and naive (``local_moment``)."""
+    """The table as an .xlsx workbook of one sheet (see ``write_workbook``)."""
+    return write_workbook([Sheet(sheet_title, columns, rows)])
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An .xlsx workbook of one sheet per ``Sheet``, in order, each with its labelled values
+    first, then a bold header row that stays in view and filters, text in string cells (never
+    formulas), numbers as numbers, dates and times as dates with a date format. Moments must
+    already be local and naive (``local_moment``). Sheet titles are made to fit Excel's rules
+    and, where two would be the same, numbered."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _sheet_title(sheet_title)
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for number, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=number)
-        _put_text(cell, column.heading)
-        cell.font = bold
-        sheet.column_dimensions[get_column_letter(number)].width = column.width
-    count = 1
-    for count, row in enumerate(rows, start=2):
-        for number, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-            if value is None or value == "":
-                continue
-            cell = sheet.cell(row=count, column=number)
-            if column.kind == NUMBER and isinstance(value, (int, float)) and not isinstance(value, bool):
-                cell.value = value
-            elif column.kind in (DATE, DATETIME) and isinstance(value, (date, datetime)):
-                cell.value = value
-                cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
-            else:
-                _put_text(cell, value)
-                if "\n" in cell.value:
-                    cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    if columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count}"
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    for sheet in sheets:
+        _write_sheet(workbook.create_sheet(_unique_title(sheet.title, taken)), sheet)
+    if not workbook.worksheets:
+        workbook.create_sheet("Sheet")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _write_sheet(worksheet, sheet: Sheet) -> None:
+    bold = Font(bold=True)
+    for number, (label, value) in enumerate(sheet.preamble, start=1):
+        cell = worksheet.cell(row=number, column=1)
+        _put_text(cell, label)
+        cell.font = bold
+        if value is not None and value != "":
+            _put_value(worksheet.cell(row=number, column=2), value, VALUE)
+    header = len(sheet.preamble) + 2 if sheet.preamble else 1
+    for number, column in enumerate(sheet.columns, start=1):
+        cell = worksheet.cell(row=header, column=number)
+        _put_text(cell, column.heading)
+        cell.font = bold
+        worksheet.column_dimensions[get_column_letter(number)].width = column.width
+    count = header
+    for count, row in enumerate(sheet.rows, start=header + 1):
+        for number, (column, value) in enumerate(zip(sheet.columns, row, strict=True), start=1):
+            if value is None or value == "":
+                continue
+            _put_value(worksheet.cell(row=count, column=number), value, column.kind)
+    worksheet.freeze_panes = f"A{header + 1}"
+    if sheet.columns:
+        worksheet.auto_filter.ref = f"A{header}:{get_column_letter(len(sheet.columns))}{count}"
+
+
+def _put_value(cell, value, kind: str) -> None:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind in (NUMBER, VALUE) and number:
+        cell.value = value
+    elif kind in (DATE, DATETIME, VALUE) and isinstance(value, (date, datetime)):
+        cell.value = value
+        cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+    else:
+        _put_text(cell, value)
+        if "\n" in cell.value:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _put_text(cell, value) -> None:
@@ -154,6 +192,18 @@ def _sheet_title(title: str) -> str:
     # Excel's rules for a sheet's name: at most 31 characters, none of []:*?/\
     cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31]
     return cleaned or "Sheet"
+
+
+def _unique_title(title: str, taken: set[str]) -> str:
+    # Excel compares sheet names ignoring case; a number in brackets tells two apart.
+    name = _sheet_title(title)
+    number = 1
+    while name.casefold() in taken:
+        number += 1
+        suffix = f" ({number})"
+        name = _sheet_title(title)[:31 - len(suffix)].rstrip() + suffix
+    taken.add(name.casefold())
+    return name
 
 
 def download(data: bytes, filename: str, content_type: str) -> Response:

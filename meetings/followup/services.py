@@ -111,7 +111,8 @@ class Bar:
     percent: int  # of the largest bar, for the chart's widths
 
 
-def _bars(counter: Counter) -> list[Bar]:
+def bars(counter: Counter) -> list[Bar]:
+    """A chart's bars from counts by label, largest first, ties by label (None last)."""
     if not counter:
         return []
     top = max(counter.values())
@@ -123,8 +124,8 @@ def attendance_counts(meeting: Meeting) -> tuple[list[Bar], list[Bar]]:
     """Present people counted by organisation and by country, largest first
     (None stands for "not recorded")."""
     present = attendees(meeting)
-    return (_bars(Counter(organisation_of(p) for p in present)),
-            _bars(Counter(country_of(p) for p in present)))
+    return (bars(Counter(organisation_of(p) for p in present)),
+            bars(Counter(country_of(p) for p in present)))
 
 
 def represented_organisations(meeting: Meeting) -> list[str]:

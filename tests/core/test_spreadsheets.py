@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from meetings.core.spreadsheets import (DATE, DATETIME, NUMBER, Column, local_moment, safe_csv_text, write_csv,
-                                        write_xlsx)
+from meetings.core.spreadsheets import (DATE, DATETIME, NUMBER, VALUE, Column, Sheet, local_moment, safe_csv_text,
+                                        write_csv, write_workbook, write_xlsx)
 from tests.core.helpers import as_written, assert_nothing_runs, cells, in_cell, read_back
 
 HOSTILE = ["steps;=cmd|' /C calc'!A0", "+49 251 707", "@SUM(A1)", "-1", "=HYPERLINK(\"http://evil.example\")",
@@ -87,3 +87,34 @@ def test_csv_writes_moments_as_local_text():
     moment = local_moment(datetime.fromisoformat("2026-01-05T12:30:45+00:00"), "Europe/Berlin")
     data = write_csv([Column("When", DATETIME), Column("Day", DATE), Column("N", NUMBER)], [[moment, date(2026, 1, 5), 7]])
     assert cells(data, ",")[1] == ["2026-01-05 13:30", "2026-01-05", "7"]
+
+
+def test_a_workbook_of_several_sheets_with_values_above_the_table():
+    columns = [Column("Name"), Column("Mixed", VALUE)]
+    first = Sheet("Figures", columns, [["a", 3], ["b", date(2026, 6, 5)], ["c", "=1+1"], ["d", 2.5]])
+    second = Sheet("2026-06-05 A very long meeting title that goes on", [Column("Name")], [["=x"]],
+                   preamble=[("Meeting", "=Title"), ("Date", date(2026, 6, 5)), ("Present", 1), ("Empty", "")])
+    same = Sheet("2026-06-05 a very long meeting title that goes on and on", [Column("Name")], [])
+    data = write_workbook([first, second, same])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert not any("<f>" in archive.read(name).decode() for name in archive.namelist()
+                       if name.startswith("xl/worksheets/"))
+    book = load_workbook(io.BytesIO(data))
+    # Excel's rules: 31 characters at most, unique ignoring case (numbered).
+    assert book.sheetnames == ["Figures", "2026-06-05 A very long meeting ", "2026-06-05 a very long meet (2)"]
+    figures = book["Figures"]
+    assert [(c.value, c.data_type) for c in figures["B"]][1:] == [
+        (3, "n"), (datetime(2026, 6, 5), "d"), ("=1+1", "s"), (2.5, "n")]
+    assert figures["B3"].number_format == "yyyy-mm-dd" and figures["B4"].quotePrefix
+    assert figures.freeze_panes == "A2" and figures.auto_filter.ref == "A1:B5"
+    meeting = book.worksheets[1]
+    assert [[c.value for c in row] for row in meeting.iter_rows()] == [
+        ["Meeting", "=Title"], ["Date", datetime(2026, 6, 5)], ["Present", 1], ["Empty", None], [None, None],
+        ["Name", None], ["=x", None]]
+    assert meeting["A1"].font.bold and meeting["B1"].data_type == "s" and meeting["B2"].is_date
+    assert meeting["A6"].font.bold and meeting.freeze_panes == "A7" and meeting.auto_filter.ref == "A6:A7"
+    assert book.worksheets[2].auto_filter.ref == "A1:A1"
+
+
+def test_a_workbook_of_no_sheets_still_opens():
+    assert load_workbook(io.BytesIO(write_workbook([]))).sheetnames == ["Sheet"]

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SINGULAR_ONLY = {
     "%(name)s is now number %(position)d on the waiting list.",
     "%(name)s is on the waiting list, number %(position)d.",
+    "%(count)d of %(total)d (%(share)s)",
     "%(present)d of %(total)d present.",
     "%(taken)d (no limit)",
     "%(taken)d of %(capacity)d",
@@ -30,8 +31,11 @@ SINGULAR_ONLY = {
     "Added to the list: %(added)d. Already on the list: %(already)d.",
     "Line %(line)d cannot be read as CSV. Check the quotes on that line, or save the file again as “CSV UTF-8”.",
     "Lines with errors, which will be skipped: %(count)d",
+    "Meetings with people present from both the Netherlands and Germany: %(count)d of %(total)d.",
     "New contacts: %(count)d",
+    "Organisations without a country: %(count)d.",
     "Page %(page)d of %(pages)d",
+    "People without an organisation: %(none)d. People without a country: %(unknown)d.",
     "The email address is already on line %(line)d.",
     "The meeting is full. You are on the waiting list, number %(position)d. If a place becomes free, you move "
     "up and we tell you at once.",
