@@ -7,7 +7,7 @@ applying raises, the message stays stored as ``failed`` with the error, and
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -58,9 +58,17 @@ def reply_address(participant: Participant) -> str | None:
     return f"{local}+{participant.reply_token}@{domain}"
 
 
-def parse_message(raw: bytes, recipient: str | None = None) -> Parsed:
-    """``parsing.parse`` with this app's INBOUND_ADDRESS."""
-    return parse(raw, recipient, inbound_address=inbound_address())
+def parse_message(raw: bytes, recipient: str | None = None, *, size: int | None = None) -> Parsed:
+    """``parsing.parse`` with this app's INBOUND_ADDRESS.
+
+    ``size`` is the whole message's size when ``raw`` holds only its header (a door took
+    no more of a message larger than INBOUND_MAX_BYTES): it is then too large, whatever
+    the header says."""
+    parsed = parse(raw, recipient, inbound_address=inbound_address())
+    if size is not None and size > len(raw):
+        return replace(parsed, problem=Reason.TOO_LARGE, kind=InboundKind.MALFORMED,
+                       detail=f"{size} bytes; only its header was kept (INBOUND_MAX_BYTES)")
+    return parsed
 
 
 def sender_verified(parsed: Parsed) -> bool:
@@ -154,9 +162,10 @@ def stored(message_id: str) -> InboundMessage | None:
     return db.session.scalar(select(InboundMessage).where(InboundMessage.message_id == message_id))
 
 
-def _new_row(raw: bytes, parsed: Parsed, door: str, recipient: str | None) -> InboundMessage:
+def _new_row(raw: bytes, parsed: Parsed, door: str, recipient: str | None,
+             size: int | None = None) -> InboundMessage:
     return InboundMessage(
-        message_id=parsed.message_id, raw=raw, size=len(raw), door=door,
+        message_id=parsed.message_id, raw=raw, size=max(size or 0, len(raw)), door=door,
         recipient=(recipient or "")[:254] or None, sender=(parsed.sender or "")[:254] or None,
         subject=parsed.subject, method=(parsed.method or "")[:20] or None, kind=parsed.kind,
         state=InboundState.RECEIVED, attempts=1)
@@ -166,20 +175,21 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:_ERROR_LENGTH]
 
 
-def receive(raw: bytes, *, door: str, recipient: str | None = None) -> InboundMessage:
+def receive(raw: bytes, *, door: str, recipient: str | None = None, size: int | None = None) -> InboundMessage:
     """Store one received message (``raw`` bytes, as the ``door`` got it) and apply it; commits.
 
     Returns the stored row. A Message-ID seen before returns the row stored then, applied
     once; the same message arriving twice at the same moment ends as one row. Applying that
     raises leaves the message stored as ``failed`` with the error, for :func:`retry_failed`.
+    ``size``: the whole message's size when ``raw`` is only its header (see :func:`parse_message`).
     """
     if door not in DOORS:
         raise ValueError(f"unknown door {door!r}")
-    parsed = parse_message(raw, recipient)
+    parsed = parse_message(raw, recipient, size=size)
     known = stored(parsed.message_id)
     if known is not None:
         return known
-    message = _new_row(raw, parsed, door, recipient)
+    message = _new_row(raw, parsed, door, recipient, size)
     db.session.add(message)
     try:
         db.session.flush()
@@ -195,17 +205,18 @@ def receive(raw: bytes, *, door: str, recipient: str | None = None) -> InboundMe
         known = stored(parsed.message_id)
         if known is not None:
             return known
-        return _keep_failed(raw, parsed, door, recipient, "the change could not be saved")
+        return _keep_failed(raw, parsed, door, recipient, size, "the change could not be saved")
     except Exception as exc:
         db.session.rollback()
         current_app.logger.exception("applying inbound message %s failed", parsed.message_id)
-        return _keep_failed(raw, parsed, door, recipient, _error_text(exc))
+        return _keep_failed(raw, parsed, door, recipient, size, _error_text(exc))
     return message
 
 
-def _keep_failed(raw: bytes, parsed: Parsed, door: str, recipient: str | None, error: str) -> InboundMessage:
+def _keep_failed(raw: bytes, parsed: Parsed, door: str, recipient: str | None, size: int | None,
+                 error: str) -> InboundMessage:
     """Store the message whose applying failed, in a transaction of its own."""
-    message = _new_row(raw, parsed, door, recipient)
+    message = _new_row(raw, parsed, door, recipient, size)
     message.state, message.error = InboundState.FAILED, error
     db.session.add(message)
     try:
@@ -226,20 +237,29 @@ def retry_failed(limit: int = 100) -> int:
     done = 0
     for message_id in ids:
         message = db.session.get(InboundMessage, message_id)
-        if message is None or message.state != InboundState.FAILED:
-            continue
-        try:
-            message.state = InboundState.RECEIVED
-            message.attempts += 1
-            apply(message, parse_message(message.raw, message.recipient))
-            message.error = None
-            db.session.commit()
+        if message is not None and retry(message):
             done += 1
-        except Exception as exc:
-            db.session.rollback()
-            current_app.logger.exception("applying inbound message %s failed again", message_id)
-            message = db.session.get(InboundMessage, message_id)
-            message.state, message.error = InboundState.FAILED, _error_text(exc)
-            message.attempts += 1
-            db.session.commit()
     return done
+
+
+def retry(message: InboundMessage) -> bool:
+    """Apply a failed message again (an organiser's retry, or :func:`retry_failed`); commits.
+    Returns whether it went through this time; if not, it stays failed with the new error."""
+    if message.state != InboundState.FAILED:
+        return False
+    message_id = message.id
+    try:
+        message.state = InboundState.RECEIVED
+        message.attempts += 1
+        apply(message, parse_message(message.raw, message.recipient, size=message.size))
+        message.error = None
+        db.session.commit()
+        return True
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.exception("applying inbound message %s failed again", message_id)
+        message = db.session.get(InboundMessage, message_id)
+        message.state, message.error = InboundState.FAILED, _error_text(exc)
+        message.attempts += 1
+        db.session.commit()
+        return False
