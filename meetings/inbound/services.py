@@ -23,7 +23,7 @@ from meetings.inbound.models import InboundMessage
 from meetings.inbound.parsing import Parsed, parse
 from meetings.inbound.states import InboundKind, InboundState, Reason
 from meetings.participants.models import Participant
-from meetings.participants.services import participant_by_email, participant_by_reply_token
+from meetings.participants.services import participant_by_email, participant_by_reply_token, reply_address  # noqa: F401
 
 # A message that failed this often is left for a person to look at.
 MAX_ATTEMPTS = 10
@@ -46,16 +46,6 @@ class Resolution:
 def inbound_address() -> str | None:
     """The address calendar replies come to (INBOUND_ADDRESS), or None when they are not read."""
     return current_app.config["INBOUND_ADDRESS"]
-
-
-def reply_address(participant: Participant) -> str | None:
-    """``local+token@domain``: the ORGANIZER and Reply-To address of ``participant``'s mails,
-    or None when INBOUND_ADDRESS is not set."""
-    address = inbound_address()
-    if not address:
-        return None
-    local, _, domain = address.rpartition("@")
-    return f"{local}+{participant.reply_token}@{domain}"
 
 
 def parse_message(raw: bytes, recipient: str | None = None) -> Parsed:

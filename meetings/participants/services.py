@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -225,6 +226,17 @@ def participant_by_token(token: str, kind: ParticipantKind = ParticipantKind.INV
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
     return db.session.scalar(query)
+
+
+def reply_address(participant: Participant) -> str | None:
+    """``local+token@domain`` of INBOUND_ADDRESS with the participant's reply token: the
+    ORGANIZER and Reply-To of their mails, so that their calendar's answer comes back to
+    the app as theirs. None when INBOUND_ADDRESS is not set (replies go to ORGANIZER_EMAIL)."""
+    address = current_app.config["INBOUND_ADDRESS"]
+    if not address:
+        return None
+    local, _, domain = address.rpartition("@")
+    return f"{local}+{participant.reply_token}@{domain}"
 
 
 def participant_by_reply_token(token: str | None) -> Participant | None:
