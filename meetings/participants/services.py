@@ -143,6 +143,20 @@ def groups_with_newcomers(meeting: Meeting) -> list[tuple[Group, list[Contact]]]
     return result
 
 
+def add_invitee(meeting: Meeting, name: str | None, email: str, language: str) -> Participant:
+    """Put one person on the meeting's list as an invitee (not yet invited), or return the
+    participant already listed with that address. Flushes."""
+    listed = participant_by_email(meeting, email)
+    if listed is not None:
+        return listed
+    participant = Participant(meeting_id=meeting.id, kind=ParticipantKind.INVITEE, status=ParticipantStatus.INVITED,
+                              name=(name or "").strip()[:200] or None, email=email.strip().lower(),
+                              language=language)
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
 def list_invitees(meeting: Meeting) -> list[Participant]:
     """The meeting's invitees by name, with organisation and contact loaded."""
     query = (select(Participant)
