@@ -39,7 +39,7 @@ def test_the_list_says_what_each_message_did(sent, organiser_client):
     html = text_of(organiser_client.get("/manage/mail/received/"))
     assert "Accepted: Core Team meeting" in html and "anna@example.org" in html
     assert "The answer was recorded." in html
-    assert "No meeting here has this calendar UID." in html
+    assert "No meeting has this calendar entry (it may have been deleted)." in html
     # User text is escaped.
     assert "Declined: Other meeting &lt;b&gt;now&lt;/b&gt;" in html
     assert "IMAP mailbox" in html and "LMTP (mail server)" in html and "HTTP (mail service)" in html
