@@ -12,6 +12,8 @@ from email import errors as email_errors
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
+from email.policy import EmailPolicy
+from functools import lru_cache
 from email.utils import getaddresses, parseaddr
 
 import icalendar
@@ -44,6 +46,23 @@ _TYPED_ENDS = re.compile(
     r"|(accepted|declined|tentative|angenommen|abgelehnt|mit vorbehalt|geaccepteerd|geweigerd|voorlopig)\s*:)",
     re.IGNORECASE)
 _AUTO_SUBMITTED_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Never")
+
+
+class _ReadingPolicy(EmailPolicy):
+    """``policy.default``, but a header is parsed once, not at every read: walking the parts
+    reads each Content-Type many times, and the header registry's parsing is most of the cost."""
+
+    def header_fetch_parse(self, name, value):
+        return _parsed_header(self, name, value)
+
+
+@lru_cache(maxsize=2048)
+def _parsed_header(reading: EmailPolicy, name: str, value: str):
+    # Header objects are immutable strings: one made for (name, value) serves every read.
+    return EmailPolicy.header_fetch_parse(reading, name, value)
+
+
+_READING = _ReadingPolicy()
 
 
 @dataclass(frozen=True)
@@ -369,7 +388,7 @@ def _parse(raw: bytes, recipient: str | None, inbound_address: str | None) -> Pa
         common = _common(_head_only(raw), raw, recipient, inbound_address)
         return Parsed(problem=Reason.TOO_LARGE, kind=InboundKind.MALFORMED,
                       detail=f"{len(raw)} bytes; at most {MAX_MESSAGE_BYTES} are read", **common)
-    message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
+    message: EmailMessage = BytesParser(policy=_READING).parsebytes(raw)
     common = _common(message, raw, recipient, inbound_address)
     defects = [defect for part in message.walk() for defect in part.defects if isinstance(defect, _MIME_DEFECTS)]
     if not message.keys() or defects:
