@@ -32,6 +32,8 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("MAIL_DEFAULT_SENDER", "meetings@localhost", "From address of every email, with or without a name (`Cluster Meetings <meetings@cluster.example>`)"),
     ("ORGANIZER_EMAIL", "the address in MAIL_DEFAULT_SENDER", "mailbox named as ORGANIZER in invitations; calendar replies go there, so it must reach a person or the app: production refuses @localhost and no-reply addresses"),
     ("ORGANIZER_NAME", "the name in ORGANIZER_EMAIL or MAIL_DEFAULT_SENDER", "name shown with ORGANIZER_EMAIL in invitations (e.g. the cluster office)"),
+    ("INBOUND_ADDRESS", "(empty: answers given in calendar apps are not read)", "address the app reads calendar replies at (see Calendar replies); invitations name `local+token@domain` of it as ORGANIZER and Reply-To, one token per participant"),
+    ("INBOUND_AUTHSERV_IDS", "(empty: none trusted)", "comma-separated server ids (authserv-id) whose Authentication-Results headers are believed; a reply without a usable token is applied only when one of them says DKIM or SPF passed for the sender's domain"),
     ("FEED_PAST_DAYS", "183", "how many days back the public calendar feeds reach"),
     ("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour", "registrations one client address may post"),
     ("REGISTRATION_LINK_RATE_LIMIT", "30 per minute", "requests for a new personal registration link one client address may make"),
@@ -45,6 +47,16 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("CELERY_QUEUE", "meetings-mail", "name of the queue the web app and its mail workers share on the broker"),
     ("RATELIMIT_STORAGE_URI", "memory://", "Flask-Limiter storage; `redis://...` when several workers run"),
     ("DEFAULT_TIMEZONE", "Europe/Amsterdam", "time zone proposed for new venues and meetings"),
+    ("INBOUND_IMAP_HOST", "(empty: no mailbox is read)", "IMAP server of the mailbox calendar replies arrive in, read by `flask mail fetch` (see [Calendar replies](#calendar-replies))"),
+    ("INBOUND_IMAP_PORT", "993 (143 when INBOUND_IMAP_TLS is `starttls` or `none`)", "IMAP port"),
+    ("INBOUND_IMAP_TLS", "ssl", "`ssl` (TLS from the start), `starttls` (TLS after connecting) or `none` (plain, for a server on the same machine only)"),
+    ("INBOUND_IMAP_USER", "(empty)", "IMAP user name"),
+    ("INBOUND_IMAP_PASSWORD", "(empty)", "IMAP password"),
+    ("INBOUND_IMAP_FOLDER", "INBOX", "folder whose new messages are read"),
+    ("INBOUND_IMAP_PROCESSED_FOLDER", "Processed", "folder read messages are moved to (made when missing); empty, or a server that cannot move or copy there: they stay, flagged `\\Seen` and `$MeetingsProcessed`"),
+    ("INBOUND_FETCH_INTERVAL", "60", "seconds between reads of the IMAP mailbox, by the web process or, with CELERY_BROKER_URL, the Celery worker's schedule (INBOUND_IMAP_HOST set); `0`: only by `flask mail fetch` (e.g. from cron)"),
+    ("INBOUND_WEBHOOK_SECRET", "(empty: `POST /inbound/mail` answers 404)", "bearer secret a mail service sends to `POST /inbound/mail` with the raw message; at least 24 characters"),
+    ("INBOUND_MAX_BYTES", "26214400 (25 MB)", "largest incoming message taken whole: the HTTP door answers 413 above it; IMAP and LMTP keep its headers only, recorded as too large"),
 ]
 
 
@@ -99,6 +111,25 @@ def _organizer(env: Mapping[str, str], sender: str, production: bool) -> tuple[s
     return address, env.get("ORGANIZER_NAME") or name or None
 
 
+def _inbound_address(env: Mapping[str, str]) -> str | None:
+    """INBOUND_ADDRESS as a bare ``local@domain``, lowercased; the token goes after a ``+``, so the
+    local part has none of its own."""
+    given = (env.get("INBOUND_ADDRESS") or "").strip()
+    if not given:
+        return None
+    local, _, domain = given.lower().rpartition("@")
+    if not local or not domain or "@" in local or "+" in local or "." not in domain \
+            or not re.fullmatch(r"[a-z0-9._-]+", local) or not re.fullmatch(r"[a-z0-9.-]+", domain):
+        raise ConfigError(f"INBOUND_ADDRESS must be one address as rsvp@example.org, without a '+' "
+                          f"(the reply token goes there), not {given!r}")
+    return f"{local}@{domain}"
+
+
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of names, lowercased, without empties."""
+    return tuple(part.strip().lower() for part in (env.get(name) or "").split(",") if part.strip())
+
+
 def _count(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     """A whole number of ``minimum`` or more from ``env[name]``."""
     raw = (env.get(name) or "").strip()
@@ -132,6 +163,25 @@ def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float) 
     return value
 
 
+IMAP_TLS_MODES = ("ssl", "starttls", "none")
+# Shorter secrets can be guessed; a generated one (``secrets.token_urlsafe(32)``) is 43 characters.
+WEBHOOK_SECRET_MIN = 24
+
+
+def _choice(name: str, value: str | None, choices: tuple[str, ...], default: str) -> str:
+    chosen = (value or default).strip().lower()
+    if chosen not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {chosen!r}")
+    return chosen
+
+
+def _webhook_secret(value: str | None) -> str | None:
+    if value and len(value) < WEBHOOK_SECRET_MIN:
+        raise ConfigError(f"INBOUND_WEBHOOK_SECRET must be at least {WEBHOOK_SECRET_MIN} characters long "
+                          "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    return value or None
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary from ``environ`` (default: os.environ)."""
     env = dict(os.environ if environ is None else environ)
@@ -152,6 +202,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
     base_url = env.get("BASE_URL") or "http://127.0.0.1:5000"
     if not env.get("BASE_URL") and not production:
         base_url = _development_base_url(env.get("FLASK_RUN_HOST"), _count(env, "FLASK_RUN_PORT", 5000))
+    imap_tls = _choice("INBOUND_IMAP_TLS", env.get("INBOUND_IMAP_TLS"), IMAP_TLS_MODES, "ssl")
+    processed = env.get("INBOUND_IMAP_PROCESSED_FOLDER")
     return {
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,
@@ -167,6 +219,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAIL_DEFAULT_SENDER": sender,
         "ORGANIZER_EMAIL": organizer_email,
         "ORGANIZER_NAME": organizer_name,
+        "INBOUND_ADDRESS": _inbound_address(env),
+        "INBOUND_AUTHSERV_IDS": _names(env, "INBOUND_AUTHSERV_IDS"),
         "FEED_PAST_DAYS": _count(env, "FEED_PAST_DAYS", 183),
         "REGISTRATION_RATE_LIMIT": env.get("REGISTRATION_RATE_LIMIT") or "10 per minute;60 per hour",
         "REGISTRATION_LINK_RATE_LIMIT": env.get("REGISTRATION_LINK_RATE_LIMIT") or "30 per minute",
@@ -182,6 +236,17 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # Said outright: the limiter is one object, and it keeps what the last app it served set.
         "RATELIMIT_ENABLED": True,
         "DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE") or "Europe/Amsterdam",
+        "INBOUND_IMAP_HOST": (env.get("INBOUND_IMAP_HOST") or "").strip() or None,
+        "INBOUND_IMAP_PORT": _count(env, "INBOUND_IMAP_PORT", 993 if imap_tls == "ssl" else 143, minimum=1),
+        "INBOUND_IMAP_TLS": imap_tls,
+        "INBOUND_IMAP_USER": env.get("INBOUND_IMAP_USER") or None,
+        "INBOUND_IMAP_PASSWORD": env.get("INBOUND_IMAP_PASSWORD") or None,
+        "INBOUND_IMAP_FOLDER": env.get("INBOUND_IMAP_FOLDER") or "INBOX",
+        # Set but empty means "do not move": the messages stay where they are, flagged.
+        "INBOUND_IMAP_PROCESSED_FOLDER": "Processed" if processed is None else (processed.strip() or None),
+        "INBOUND_FETCH_INTERVAL": _seconds(env, "INBOUND_FETCH_INTERVAL", 60.0, minimum=0.0),
+        "INBOUND_WEBHOOK_SECRET": _webhook_secret(env.get("INBOUND_WEBHOOK_SECRET")),
+        "INBOUND_MAX_BYTES": _count(env, "INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -206,10 +271,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
 
 
 def testing_config(instance_path: Path, database_url: str, **overrides: Any) -> dict[str, Any]:
-    """Settings for the test suite: a given database, no mail server, CSRF on, no delivery timer
-    (a test starts delivery itself)."""
+    """Settings for the test suite: a given database, no mail server, CSRF on, no delivery or
+    fetching timer (a test starts them itself)."""
     env = {"SECRET_KEY": "test-secret-key", "DATABASE_URL": database_url,
            "BASE_URL": "http://meetings.test", "MAIL_DEFAULT_SENDER": "cluster@meetings.test"}
     cfg = load_config(instance_path, env)
-    cfg.update({"TESTING": True, "MAIL_DELIVERY_INTERVAL": 0.0}, **overrides)
+    cfg.update({"TESTING": True, "MAIL_DELIVERY_INTERVAL": 0.0, "INBOUND_FETCH_INTERVAL": 0.0}, **overrides)
     return cfg

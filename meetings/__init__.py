@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_feeds(app)
     register_mail_delivery(app)
+    register_mail_fetching(app)
     register_proxy(app)
     return app
 
@@ -108,8 +109,11 @@ def register_blueprints(app: Flask) -> None:
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
     from meetings.followup.views import bp as followup_bp
+    from meetings.inbound.views import bp as inbound_bp
     from meetings.invitations.views import bp as invitations_bp
     from meetings.invitations.views import rsvp as rsvp_bp
+    from meetings.inbound.received import bp as received_bp
+    from meetings.inbound.webhook import bp as inbound_webhook_bp
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
@@ -126,7 +130,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
-                      registration_bp, registration_admin_bp, reports_bp):
+                      registration_bp, registration_admin_bp, reports_bp, inbound_bp, received_bp,
+                      inbound_webhook_bp):
         app.register_blueprint(blueprint)
 
 
@@ -164,6 +169,13 @@ def register_mail_delivery(app: Flask) -> None:
     init_mail(app)
 
 
+def register_mail_fetching(app: Flask) -> None:
+    """After delivery: read the reply mailbox on a timer, when one is configured (meetings.inbound.doors)."""
+    from meetings.inbound.doors import init_doors
+
+    init_doors(app)
+
+
 def register_proxy(app: Flask) -> None:
     """Last, so that it is outermost: every layer sees the client's address, scheme and host."""
     from meetings.site.security import init_proxy
@@ -174,8 +186,11 @@ def register_proxy(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from meetings.auth.commands import users_cli
     from meetings.demo.commands import demo_cli
+    from meetings.inbound.commands import add_commands as add_inbound_commands
     from meetings.mail.commands import mail_cli
 
+    # The mail group holds the outbox's commands and the doors' (fetch, lmtp) beside them.
+    add_inbound_commands(mail_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

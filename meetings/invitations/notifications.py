@@ -35,7 +35,7 @@ from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
 from meetings.mail.outbox import Content, Recipient, queue_later
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
-from meetings.participants.services import SentBy, who_sent
+from meetings.participants.services import SentBy, reply_address, who_sent
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _queue(kind: str, participants: Iterable[Participant], *, sequence: int, key
     args = {"sequence": sequence, **({"note": note} if note else {})}
     queue_later(kind, [
         Recipient(to_email=p.email, to_name=p.name, language=p.language or "en", meeting_id=p.meeting_id,
-                  participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}",
+                  participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}", reply_to=reply_address(p),
                   args={**args, "asked_again": True} if p.id in asked_again else args)
         for p in participants])
 
@@ -87,6 +87,12 @@ def send_updates(participants: list[Participant], meeting: Meeting, note: str | 
     those whose answer the change set back (ids in ``asked_again``) are told why they are asked again."""
     _queue("update", participants, sequence=meeting.sequence, key=str(meeting.sequence), note=note,
            asked_again=asked_again)
+
+
+def send_again(participant: Participant, meeting: Meeting, key: str) -> None:
+    """Queue the invitation once more (REQUEST at the meeting's SEQUENCE) to one person whose
+    calendar asked for it; ``key`` tells this asking from others."""
+    _queue("invitation", [participant], sequence=meeting.sequence, key=f"again:{key}")
 
 
 def send_reminders(participants: list[Participant], meeting: Meeting, day_key: str) -> None:
@@ -261,6 +267,6 @@ class _Letter:
             return Content(subject=self.subject, text_body=text, html_body=html)
         delegated_to, delegated_from = delegation
         ics = self.calendar.for_participant(participant, link, delegated_to=delegated_to,
-                                            delegated_from=delegated_from)
+                                            delegated_from=delegated_from, reply_address=reply_address(participant))
         return Content(subject=self.subject, text_body=text, html_body=html, ics=ics.decode("utf-8"),
                        ics_method=self.method)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from meetings.core.database import among
 from meetings.core.types import utcnow
@@ -17,7 +18,7 @@ from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
-from meetings.participants.services import remove_participant, sent_by
+from meetings.participants.services import add_invitee, remove_participant, sent_by
 from meetings.registration import services as seats
 
 ANSWERS = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE, ParticipantStatus.DECLINED)
@@ -28,6 +29,8 @@ HOLDS_THE_MEETING = (ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED, Part
                      ParticipantStatus.DECLINED, ParticipantStatus.DELEGATED)
 RECEIVES_UPDATES = HOLDS_THE_MEETING
 RECEIVES_CANCEL = HOLDS_THE_MEETING
+# What an answer writes.
+ANSWER_COLUMNS = ("status", "comment", "responded_at", "answered_in_calendar_at", "previous_answer")
 # Answers that a change of time or place asks again (RFC 5546 3.2.2.1); a "no" stays a "no".
 ASKED_AGAIN = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE)
 
@@ -139,7 +142,10 @@ def send_update(meeting: Meeting, note: str | None = None) -> int:
         raise InvitationError("agenda_outside")
     receivers = update_receivers(meeting)
     asked_again = answers_asked_again(meeting, receivers)
+    moved = time_or_place_moved(meeting)
     meeting.sequence += 1
+    if moved:
+        meeting.moved_sequence = meeting.sequence
     for participant in asked_again:
         participant.previous_answer = participant.status
         participant.status = ParticipantStatus.INVITED
@@ -216,6 +222,43 @@ def received_a_request(participant: Participant) -> bool:
     return participant.sent_sequence is not None
 
 
+def add_and_invite(meeting: Meeting, name: str | None, email: str, language: str) -> Participant:
+    """Add someone who answered an invitation forwarded to them: on the list as an invitee,
+    and, once the meeting's invitations are out, sent their own invitation (their own link
+    and reply address). Someone already on the list is returned as they are."""
+    participant = add_invitee(meeting, name, email, language)
+    if (participant.invited_at is None and meeting.status == MeetingStatus.SCHEDULED
+            and meeting.sent_fingerprint is not None):
+        participant.invited_at = utcnow()
+        participant.sent_sequence = meeting.sequence
+        notifications.send_invitations([participant], meeting)
+        db.session.flush()
+    return participant
+
+
+def send_again(participant: Participant, key: str) -> None:
+    """Queue the meeting's current REQUEST once more to one person whose calendar asked for it
+    (iTIP REFRESH); ``key`` names the request, so asking twice queues one mail.
+
+    Refused for a cancelled meeting, a person taken off the list or never sent the meeting,
+    and while an update is pending (the REQUEST at the SEQUENCE they hold would carry other
+    details; the update brings them the meeting as it is).
+    """
+    meeting = participant.meeting
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvitationError(MeetingStatus.CANCELLED)
+    if participant.status == ParticipantStatus.CANCELLED:
+        raise InvitationError("removed")
+    if not received_a_request(participant) or participant.status not in HOLDS_THE_MEETING + (
+            ParticipantStatus.REGISTERED,):
+        raise InvitationError("not_invited")
+    if update_pending(meeting):
+        raise InvitationError("update_first")
+    participant.sent_sequence = meeting.sequence
+    notifications.send_again(participant, meeting, key)
+    db.session.flush()
+
+
 def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
     """Cancel the meeting and tell everyone concerned; returns how many are told.
 
@@ -257,8 +300,9 @@ def can_answer(participant: Participant) -> str | None:
     return None
 
 
-def answer(participant: Participant, status: str, comment: str | None) -> None:
-    """Record an invitee's answer (accepted, tentative, declined) with an optional comment."""
+def answer(participant: Participant, status: str, comment: str | None, *, in_calendar: bool = False) -> None:
+    """Record an invitee's answer (accepted, tentative, declined) with an optional comment;
+    ``in_calendar``: given in their calendar app (an iTIP REPLY), marked so with the time."""
     if status not in ANSWERS:
         raise InvitationError("bad_answer")
     reason = can_answer(participant)
@@ -275,7 +319,12 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
     participant.status = status
     participant.comment = comment or None
     participant.responded_at = utcnow()
+    participant.answered_in_calendar_at = participant.responded_at if in_calendar else None
     participant.previous_answer = None
+    # Every part of the answer is written, changed or not: an answer given elsewhere (in a
+    # calendar app) since this row was read must not keep parts of its own beside this one.
+    for name in ANSWER_COLUMNS:
+        flag_modified(participant, name)
     db.session.flush()
     if was_seated and status != ParticipantStatus.ACCEPTED and meeting.capacity is not None:
         # The seat given up goes to the first person on the waiting list.

@@ -18,6 +18,10 @@ else
     nothing is sent; the messages wait in the outbox, readable in the app.
 
 Either way the work itself is :func:`meetings.mail.delivery.deliver_due`.
+
+Other periodic work of the app (reading the reply mailbox) runs the same way, through
+:func:`run_every`: on the Celery worker's schedule when ``CELERY_BROKER_URL`` is set,
+else in a thread of a process that serves the app (:class:`PeriodicJob`).
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import os
 import threading
 import weakref
 from datetime import datetime, timedelta
+from typing import Callable
 
 from flask import Flask
 
@@ -205,6 +210,95 @@ def start_serving(app: Flask) -> bool:
     return True
 
 
+class PeriodicJob:
+    """``job()`` run in a thread of this process, in an app context, now and then every
+    ``interval`` seconds until stopped. An error is logged and the next run comes as planned."""
+
+    def __init__(self, app: Flask, name: str, interval: float, job: Callable[[], object]):
+        self.app = app
+        self.name = name
+        self.interval = interval
+        self.job = job
+        self.runs = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread (once; a running one is left as it is)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the thread after the run it is in."""
+        with self._lock:
+            self._stop.set()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _after_fork(self) -> None:
+        started = self._thread is not None and not self._stop.is_set()
+        self._reset()
+        if started:
+            self.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self.app.app_context():
+                try:
+                    self.job()
+                except Exception:  # noqa: BLE001 - a background thread must log, not die silently
+                    log.exception("The periodic job %s failed", self.name)
+                finally:
+                    db.session.remove()
+            self.runs += 1
+            self._stop.wait(self.interval)
+
+
+_jobs: weakref.WeakSet[PeriodicJob] = weakref.WeakSet()
+
+
+def periodic_job(app: Flask, name: str) -> PeriodicJob | None:
+    """The app's in-process job ``name``, if :func:`run_every` started one."""
+    return app.extensions.get("periodic", {}).get(name)
+
+
+def run_every(app: Flask, name: str, seconds: float, job: Callable[[], object]) -> str:
+    """Run ``job()`` in an app context every ``seconds``; returns where: ``celery``, ``thread`` or ``none``.
+
+    With ``CELERY_BROKER_URL`` set, the Celery worker's schedule (``-B``) runs it as the
+    task ``meetings.<name>`` (:func:`meetings.mail.tasks.add_periodic`); else a thread of
+    this process does, when it serves the app (:func:`_serving`; a ``flask`` command such
+    as the one doing the same work by hand gets none).
+    """
+    if app.config["CELERY_BROKER_URL"]:
+        tasks.add_periodic(app, name, seconds, job)
+        return "celery"
+    if not _serving():
+        return "none"
+    with _lock:
+        jobs = app.extensions.setdefault("periodic", {})
+        if name not in jobs:
+            jobs[name] = PeriodicJob(app, name, seconds, job)
+            _jobs.add(jobs[name])
+        running = jobs[name]
+    running.start()
+    return "thread"
+
+
 def _serving() -> bool:
     import click
 
@@ -216,6 +310,8 @@ def _serving() -> bool:
 def _after_fork_in_child() -> None:
     for delivery in list(_running):
         delivery._after_fork()
+    for job in list(_jobs):
+        job._after_fork()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -227,3 +323,5 @@ def _finish_on_exit() -> None:
     # the batch on the wire finish and be recorded before the interpreter goes.
     for delivery in list(_running):
         delivery.stop(timeout=60)
+    for job in list(_jobs):
+        job.stop(timeout=60)

@@ -17,6 +17,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+from typing import Callable
+
 from flask import Flask
 
 from meetings.mail.delivery import NoMailServer, deliver_due
@@ -48,6 +50,8 @@ def make_celery(flask_app: Flask) -> "Celery":
         beat_schedule={"deliver-due-mail": {"task": TASK_NAME, "schedule": every}} if every > 0 else {},
         timezone="UTC",
     )
+    for name, (seconds, job) in flask_app.extensions.get("periodic_tasks", {}).items():
+        _periodic_task(celery, flask_app, name, seconds, job)
 
     @celery.task(name=TASK_NAME, ignore_result=True, shared=False)
     def deliver(ids: list[int] | None = None) -> dict:
@@ -62,6 +66,27 @@ def make_celery(flask_app: Flask) -> "Celery":
                         connections=report.connections)
 
     return celery
+
+
+def add_periodic(flask_app: Flask, name: str, seconds: float, job: Callable[[], object]) -> None:
+    """Have the worker's schedule run ``job()`` every ``seconds``, as the task ``meetings.<name>``.
+
+    Called while the app is made, before its Celery app is (:func:`celery_for`)."""
+    flask_app.extensions.setdefault("periodic_tasks", {})[name] = (seconds, job)
+
+
+def _periodic_task(celery: "Celery", flask_app: Flask, name: str, seconds: float,
+                   job: Callable[[], object]) -> None:
+    task_name = f"meetings.{name}"
+
+    def run() -> None:
+        with flask_app.app_context():
+            job()
+
+    run.__name__ = run.__qualname__ = name.replace("-", "_")
+    run.__doc__ = f"The periodic job {name} of the app."
+    celery.task(name=task_name, ignore_result=True, shared=False)(run)
+    celery.conf.beat_schedule[name] = {"task": task_name, "schedule": seconds}
 
 
 def celery_for(flask_app: Flask) -> "Celery":

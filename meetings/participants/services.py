@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +21,8 @@ from meetings.participants.models import Participant, ParticipantKind, Participa
 
 # What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+# What new_reply_token() makes: lowercase base32 (160 bits).
+REPLY_TOKEN_SHAPE = re.compile(r"[a-z2-7]{32}")
 
 
 @dataclass
@@ -140,6 +143,20 @@ def groups_with_newcomers(meeting: Meeting) -> list[tuple[Group, list[Contact]]]
     return result
 
 
+def add_invitee(meeting: Meeting, name: str | None, email: str, language: str) -> Participant:
+    """Put one person on the meeting's list as an invitee (not yet invited), or return the
+    participant already listed with that address. Flushes."""
+    listed = participant_by_email(meeting, email)
+    if listed is not None:
+        return listed
+    participant = Participant(meeting_id=meeting.id, kind=ParticipantKind.INVITEE, status=ParticipantStatus.INVITED,
+                              name=(name or "").strip()[:200] or None, email=email.strip().lower(),
+                              language=language)
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
 def list_invitees(meeting: Meeting) -> list[Participant]:
     """The meeting's invitees by name, with organisation and contact loaded."""
     query = (select(Participant)
@@ -223,3 +240,35 @@ def participant_by_token(token: str, kind: ParticipantKind = ParticipantKind.INV
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
     return db.session.scalar(query)
+
+
+def reply_address(participant: Participant) -> str | None:
+    """``local+token@domain`` of INBOUND_ADDRESS with the participant's reply token: the
+    ORGANIZER and Reply-To of their mails, so that their calendar's answer comes back to
+    the app as theirs. None when INBOUND_ADDRESS is not set (replies go to ORGANIZER_EMAIL)."""
+    address = current_app.config["INBOUND_ADDRESS"]
+    if not address:
+        return None
+    local, _, domain = address.rpartition("@")
+    return f"{local}+{participant.reply_token}@{domain}"
+
+
+def participant_by_reply_token(token: str | None) -> Participant | None:
+    """The participant whose reply address carries this token (any case), with the meeting
+    loaded; None if unknown: a participant taken off the list of a draft, or whose meeting
+    was deleted, has no row left, and so no token."""
+    token = (token or "").lower()
+    if not REPLY_TOKEN_SHAPE.fullmatch(token):
+        return None
+    return db.session.scalar(select(Participant).where(Participant.reply_token == token)
+                             .options(selectinload(Participant.meeting)))
+
+
+def participant_by_email(meeting: Meeting, email: str | None) -> Participant | None:
+    """The participant of ``meeting`` listed with this address (in any case), or None."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return db.session.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
+                                                       func.lower(Participant.email) == email)
+                             .order_by(Participant.id).limit(1))

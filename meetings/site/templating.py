@@ -63,6 +63,11 @@ def auto_dir(value) -> Markup:
     return Markup('<span dir="auto">%s</span>') % ("" if value is None else value)
 
 
+def has_endpoint(name: str) -> bool:
+    """Whether the app has a view called ``name`` (for ``url_for``)."""
+    return name in current_app.view_functions
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["plain_text"] = plain_text
@@ -78,6 +83,8 @@ def init_templating(app: Flask) -> None:
     # Organiser pages of meetings show how many invitees each has (one query per call).
     app.jinja_env.globals["invitee_counts"] = invitee_counts
     app.jinja_env.globals["when"] = formatting.when
+    # A page links to another capability's page only when the app has it (no import needed).
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["meeting_when"] = formatting.meeting_when
     app.jinja_env.globals["by_day"] = formatting.by_day
     app.jinja_env.filters["day_long"] = formatting.day_long
