@@ -12,7 +12,7 @@ from typing import Iterable
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from meetings.events.models import Meeting
 from meetings.extensions import db
@@ -261,7 +261,7 @@ def participant_by_reply_token(token: str | None) -> Participant | None:
     if not REPLY_TOKEN_SHAPE.fullmatch(token):
         return None
     return db.session.scalar(select(Participant).where(Participant.reply_token == token)
-                             .options(selectinload(Participant.meeting)))
+                             .options(joinedload(Participant.meeting)))
 
 
 def participant_by_email(meeting: Meeting, email: str | None) -> Participant | None:
