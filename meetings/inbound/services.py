@@ -57,7 +57,8 @@ def parse_message(raw: bytes, recipient: str | None = None, *, size: int | None 
     ``size`` is the whole message's size when ``raw`` holds only its header (a door took
     no more of a message larger than INBOUND_MAX_BYTES): it is then too large, whatever
     the header says."""
-    parsed = parse(raw, recipient, inbound_address=inbound_address())
+    parsed = parse(raw, recipient, inbound_address=inbound_address(),
+                   max_bytes=int(current_app.config["INBOUND_MAX_BYTES"]))
     if size is not None and size > len(raw):
         return replace(parsed, problem=Reason.TOO_LARGE, kind=InboundKind.MALFORMED,
                        detail=f"{size} bytes; only its header was kept (INBOUND_MAX_BYTES)")

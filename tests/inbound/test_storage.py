@@ -142,6 +142,15 @@ def test_bad_input_is_stored_with_its_reason_and_never_raises(sent, name):
     assert stored.detail and stored.raw == raw
 
 
+def test_the_size_limit_is_the_setting_the_doors_use(inbound):
+    inbound.config["INBOUND_MAX_BYTES"] = 4096
+    small = services.receive(mail(None, body="x" * 1000, msgid="<small@client.example>"), door="lmtp")
+    large = services.receive(mail(None, body="x" * 5000, msgid="<large@client.example>"), door="lmtp")
+    assert small.reason != Reason.TOO_LARGE
+    assert (large.state, large.reason) == (InboundState.RECORDED, Reason.TOO_LARGE)
+    assert "at most 4096" in large.detail
+
+
 def test_a_30_mb_message_is_stored_as_too_large(inbound):
     raw = mail(None, body="", msgid="<huge@client.example>") + b"x" * (30 * 1024 * 1024)
     message = services.receive(raw, door="lmtp")
