@@ -13,6 +13,7 @@ from typing import Iterable
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Group, Organisation, group_members
@@ -223,3 +224,26 @@ def participant_by_token(token: str, kind: ParticipantKind = ParticipantKind.INV
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
     return db.session.scalar(query)
+
+
+def mark_bouncing(participant: Participant, detail: str | None) -> None:
+    """Record that mail to the participant's address came back undelivered (and so on their
+    contact, when they have one), with what the report said. Flushes."""
+    now = utcnow()
+    detail = " ".join((detail or "").split())[:300] or None
+    participant.bounced_at, participant.bounce_detail = now, detail
+    if participant.contact_id is not None:
+        db.session.execute(update(Contact).where(Contact.id == participant.contact_id)
+                           .values(bounced_at=now, bounce_detail=detail))
+    db.session.flush()
+
+
+def clear_bouncing(participant: Participant) -> None:
+    """The person answered: their address works again, for this meeting and on their contact. Flushes."""
+    if participant.bounced_at is None and participant.contact_id is None:
+        return
+    participant.bounced_at, participant.bounce_detail = None, None
+    if participant.contact_id is not None:
+        db.session.execute(update(Contact).where(Contact.id == participant.contact_id, Contact.bounced_at.is_not(None))
+                           .values(bounced_at=None, bounce_detail=None))
+    db.session.flush()
