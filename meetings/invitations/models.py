@@ -37,8 +37,9 @@ class TimeProposal(db.Model):
     reason: Mapped[str | None] = mapped_column(String(40))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The message it came in (inbound capability), by table name only.
-    inbound_message_id: Mapped[int | None] = mapped_column(index=True)
+    # The message it came in (the inbound capability's table), by table name only.
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"),
+                                                           index=True)
 
     meeting: Mapped[Meeting] = relationship()
     participant: Mapped[Participant] = relationship()

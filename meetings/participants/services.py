@@ -247,3 +247,24 @@ def clear_bouncing(participant: Participant) -> None:
         db.session.execute(update(Contact).where(Contact.id == participant.contact_id, Contact.bounced_at.is_not(None))
                            .values(bounced_at=None, bounce_detail=None))
     db.session.flush()
+
+
+def mark_address_bouncing(email: str, detail: str | None) -> int:
+    """Mail to ``email`` came back undelivered and nothing says for which meeting: mark the
+    contact with that address and its participants in meetings not yet over. Flushes;
+    returns how many rows (participants and contact) were marked."""
+    address = (email or "").strip().lower()
+    if not address:
+        return 0
+    now = utcnow()
+    detail = " ".join((detail or "").split())[:300] or None
+    ongoing = select(Meeting.id).where(Meeting.ends_at > now)
+    result = db.session.execute(update(Participant)
+                                .where(func.lower(Participant.email) == address, Participant.meeting_id.in_(ongoing))
+                                .values(bounced_at=now, bounce_detail=detail)
+                                .execution_options(synchronize_session="fetch"))
+    contacts = db.session.execute(update(Contact).where(func.lower(Contact.email) == address)
+                                  .values(bounced_at=now, bounce_detail=detail)
+                                  .execution_options(synchronize_session="fetch"))
+    db.session.flush()
+    return result.rowcount + contacts.rowcount

@@ -209,3 +209,33 @@ def test_declining_with_too_long_a_message_changes_nothing(organiser_client, inv
     assert outbox("declinecounter") == []
     db.session.expire_all()
     assert proposal.state == ProposalState.OPEN
+
+
+def test_the_declinecounter_as_delivered_passes_the_real_parsers(mail_app, smtp_server, organiser_client, invited,
+                                                                validated):
+    """Through the aiosmtpd server: the iMIP tree, method= on the part, the same bytes in the
+    attachment, and the calendar read by ical.js, libical, the strict parser and the byte checks."""
+    from meetings.mail.runner import background_delivery
+
+    meeting, people = invited
+    proposal = propose(people[1], comment="Liever om 14 uur.")
+    decline(organiser_client, meeting, proposal, "De zaal is 's middags bezet; tot donderdag!")
+    assert background_delivery(mail_app).wait_idle()
+    (received,) = [r for r in smtp_server.recorder.wait_for(1) if r.rcpt_tos == ["annelies@example.nl"]]
+    email = received.message
+    assert email["Auto-Submitted"] is None, "it answers a person's proposal"
+    assert email["Content-Language"] == "nl"
+    assert email.get_content_type() == "multipart/mixed"
+    alternative, attachment = list(email.iter_parts())
+    inline = [p for p in alternative.iter_parts() if p.get_content_type() == "text/calendar"][0]
+    assert inline.get_param("method") == "DECLINECOUNTER" and inline["Content-Disposition"] is None
+    data = inline.get_payload(decode=True)
+    assert attachment.get_payload(decode=True) == data
+    parsed = validated(data)
+    assert parsed["method"] == "DECLINECOUNTER"
+    (event,) = parsed["events"]
+    assert event["uid"] == meeting.uid and event["sequence"] == 0
+    assert [a["value"] for a in event["attendees"]] == ["mailto:annelies@example.nl"]
+    assert "Voorstel voor een ander tijdstip afgewezen" in str(email["Subject"])
+    text = email.get_body(("plain",)).get_content()
+    assert "De zaal is 's middags bezet; tot donderdag!" in text and "Uw voorstel" in text
