@@ -32,6 +32,8 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("MAIL_DEFAULT_SENDER", "meetings@localhost", "From address of every email, with or without a name (`Cluster Meetings <meetings@cluster.example>`)"),
     ("ORGANIZER_EMAIL", "the address in MAIL_DEFAULT_SENDER", "mailbox named as ORGANIZER in invitations; calendar replies go there, so it must reach a person or the app: production refuses @localhost and no-reply addresses"),
     ("ORGANIZER_NAME", "the name in ORGANIZER_EMAIL or MAIL_DEFAULT_SENDER", "name shown with ORGANIZER_EMAIL in invitations (e.g. the cluster office)"),
+    ("INBOUND_ADDRESS", "(empty: answers given in calendar apps are not read)", "address the app reads calendar replies at (see Calendar replies); invitations name `local+token@domain` of it as ORGANIZER and Reply-To, one token per participant"),
+    ("INBOUND_AUTHSERV_IDS", "(empty: none trusted)", "comma-separated server ids (authserv-id) whose Authentication-Results headers are believed; a reply without a usable token is applied only when one of them says DKIM or SPF passed for the sender's domain"),
     ("FEED_PAST_DAYS", "183", "how many days back the public calendar feeds reach"),
     ("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour", "registrations one client address may post"),
     ("REGISTRATION_LINK_RATE_LIMIT", "30 per minute", "requests for a new personal registration link one client address may make"),
@@ -97,6 +99,25 @@ def _organizer(env: Mapping[str, str], sender: str, production: bool) -> tuple[s
                               "and calendar replies go there; set ORGANIZER_EMAIL to a mailbox that reaches "
                               "the organisers or the app")
     return address, env.get("ORGANIZER_NAME") or name or None
+
+
+def _inbound_address(env: Mapping[str, str]) -> str | None:
+    """INBOUND_ADDRESS as a bare ``local@domain``, lowercased; the token goes after a ``+``, so the
+    local part has none of its own."""
+    given = (env.get("INBOUND_ADDRESS") or "").strip()
+    if not given:
+        return None
+    local, _, domain = given.lower().rpartition("@")
+    if not local or not domain or "@" in local or "+" in local or "." not in domain \
+            or not re.fullmatch(r"[a-z0-9._-]+", local) or not re.fullmatch(r"[a-z0-9.-]+", domain):
+        raise ConfigError(f"INBOUND_ADDRESS must be one address as rsvp@example.org, without a '+' "
+                          f"(the reply token goes there), not {given!r}")
+    return f"{local}@{domain}"
+
+
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of names, lowercased, without empties."""
+    return tuple(part.strip().lower() for part in (env.get(name) or "").split(",") if part.strip())
 
 
 def _count(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -167,6 +188,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAIL_DEFAULT_SENDER": sender,
         "ORGANIZER_EMAIL": organizer_email,
         "ORGANIZER_NAME": organizer_name,
+        "INBOUND_ADDRESS": _inbound_address(env),
+        "INBOUND_AUTHSERV_IDS": _names(env, "INBOUND_AUTHSERV_IDS"),
         "FEED_PAST_DAYS": _count(env, "FEED_PAST_DAYS", 183),
         "REGISTRATION_RATE_LIMIT": env.get("REGISTRATION_RATE_LIMIT") or "10 per minute;60 per hour",
         "REGISTRATION_LINK_RATE_LIMIT": env.get("REGISTRATION_LINK_RATE_LIMIT") or "30 per minute",

@@ -71,6 +71,9 @@ class Meeting(db.Model):
     waitlist_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Raised once per update or cancellation sent; the calendar entry's SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # The SEQUENCE of the last update that moved the time or place: a calendar reply to an
+    # older version answers a question no longer asked (RFC 5546 3.2.2.1).
+    moved_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # What the invitees' calendars hold: a digest of the details last sent, and the
     # times last sent (a new time needs new answers, RFC 5546).
     sent_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -90,6 +90,13 @@ def meeting_by_slug(slug: str) -> Meeting | None:
     return db.session.scalar(query)
 
 
+def meeting_by_uid(uid: str | None) -> Meeting | None:
+    """The meeting whose calendar entry has this UID (as calendar replies name it), or None."""
+    if not uid:
+        return None
+    return db.session.scalar(select(Meeting).where(Meeting.uid == uid))
+
+
 def agenda_schedule(meeting: Meeting) -> list[tuple[AgendaItem, datetime, datetime | None]]:
     """The agenda in order, with each item's local start and end in the meeting's zone.
 

@@ -89,6 +89,12 @@ def send_updates(participants: list[Participant], meeting: Meeting, note: str | 
            asked_again=asked_again)
 
 
+def send_again(participant: Participant, meeting: Meeting, key: str) -> None:
+    """Queue the invitation once more (REQUEST at the meeting's SEQUENCE) to one person whose
+    calendar asked for it; ``key`` tells this asking from others."""
+    _queue("invitation", [participant], sequence=meeting.sequence, key=f"again:{key}")
+
+
 def send_reminders(participants: list[Participant], meeting: Meeting, day_key: str) -> None:
     """Queue a reminder to answer (REQUEST at the current SEQUENCE), at most one per person per day."""
     _queue("reminder", participants, sequence=meeting.sequence, key=day_key)

@@ -144,7 +144,10 @@ def send_update(meeting: Meeting, note: str | None = None) -> int:
         raise InvitationError("agenda_outside")
     receivers = update_receivers(meeting)
     asked_again = answers_asked_again(meeting, receivers)
+    moved = time_or_place_moved(meeting)
     meeting.sequence += 1
+    if moved:
+        meeting.moved_sequence = meeting.sequence
     for participant in asked_again:
         participant.previous_answer = participant.status
         participant.status = ParticipantStatus.INVITED
@@ -221,6 +224,29 @@ def received_a_request(participant: Participant) -> bool:
     return participant.sent_sequence is not None
 
 
+def send_again(participant: Participant, key: str) -> None:
+    """Queue the meeting's current REQUEST once more to one person whose calendar asked for it
+    (iTIP REFRESH); ``key`` names the request, so asking twice queues one mail.
+
+    Refused for a cancelled meeting, a person taken off the list or never sent the meeting,
+    and while an update is pending (the REQUEST at the SEQUENCE they hold would carry other
+    details; the update brings them the meeting as it is).
+    """
+    meeting = participant.meeting
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvitationError(MeetingStatus.CANCELLED)
+    if participant.status == ParticipantStatus.CANCELLED:
+        raise InvitationError("removed")
+    if not received_a_request(participant) or participant.status not in HOLDS_THE_MEETING + (
+            ParticipantStatus.REGISTERED,):
+        raise InvitationError("not_invited")
+    if update_pending(meeting):
+        raise InvitationError("update_first")
+    participant.sent_sequence = meeting.sequence
+    notifications.send_again(participant, meeting, key)
+    db.session.flush()
+
+
 def cancel_meeting(meeting: Meeting, note: str | None = None) -> int:
     """Cancel the meeting and tell everyone concerned; returns how many are told.
 
@@ -262,8 +288,9 @@ def can_answer(participant: Participant) -> str | None:
     return None
 
 
-def answer(participant: Participant, status: str, comment: str | None) -> None:
-    """Record an invitee's answer (accepted, tentative, declined) with an optional comment."""
+def answer(participant: Participant, status: str, comment: str | None, *, in_calendar: bool = False) -> None:
+    """Record an invitee's answer (accepted, tentative, declined) with an optional comment;
+    ``in_calendar``: given in their calendar app (an iTIP REPLY), marked so with the time."""
     if status not in ANSWERS:
         raise InvitationError("bad_answer")
     reason = can_answer(participant)
@@ -280,6 +307,7 @@ def answer(participant: Participant, status: str, comment: str | None) -> None:
     participant.status = status
     participant.comment = comment or None
     participant.responded_at = utcnow()
+    participant.answered_in_calendar_at = participant.responded_at if in_calendar else None
     participant.previous_answer = None
     # Whoever answers receives mail: a bounce recorded earlier no longer holds.
     clear_bouncing(participant)

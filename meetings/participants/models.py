@@ -1,6 +1,7 @@
 """One list of participants per meeting: invitees, registrants, walk-ins."""
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import datetime
 
@@ -18,6 +19,15 @@ from meetings.participants.states import ParticipantKind, ParticipantStatus
 def new_token() -> str:
     """An unguessable token (256 bits) for a participant's personal link."""
     return secrets.token_urlsafe(32)
+
+
+def new_reply_token() -> str:
+    """An unguessable token (160 bits) for the local part of a participant's reply address.
+
+    Lowercase base32: mail systems may fold the case of a local part, and the token must
+    survive that, as it must survive being put in ``rsvp+<token>@domain``.
+    """
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
 
 
 class Participant(db.Model):
@@ -42,10 +52,14 @@ class Participant(db.Model):
     country: Mapped[str | None] = mapped_column(String(5))
     language: Mapped[str] = mapped_column(String(5), default="en")
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # Scopes calendar replies to this person: ``rsvp+<reply_token>@...`` is their ORGANIZER address.
+    reply_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_reply_token)
     comment: Mapped[str | None] = mapped_column(Text)
     attended: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the answer came from the person's calendar app (an iTIP REPLY), at that time.
+    answered_in_calendar_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The invitation cycle: when the first invitation was queued, the SEQUENCE the
     # person's calendar last received, the last reminder, and whom they stand in for.
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,6 +21,8 @@ from meetings.participants.models import Participant, ParticipantKind, Participa
 
 # What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+# What new_reply_token() makes: lowercase base32 (160 bits).
+REPLY_TOKEN_SHAPE = re.compile(r"[a-z2-7]{32}")
 
 
 @dataclass
@@ -224,6 +226,27 @@ def participant_by_token(token: str, kind: ParticipantKind = ParticipantKind.INV
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
     return db.session.scalar(query)
+
+
+def participant_by_reply_token(token: str | None) -> Participant | None:
+    """The participant whose reply address carries this token (any case), with the meeting
+    loaded; None if unknown: a participant taken off the list of a draft, or whose meeting
+    was deleted, has no row left, and so no token."""
+    token = (token or "").lower()
+    if not REPLY_TOKEN_SHAPE.fullmatch(token):
+        return None
+    return db.session.scalar(select(Participant).where(Participant.reply_token == token)
+                             .options(selectinload(Participant.meeting)))
+
+
+def participant_by_email(meeting: Meeting, email: str | None) -> Participant | None:
+    """The participant of ``meeting`` listed with this address (in any case), or None."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return db.session.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
+                                                       func.lower(Participant.email) == email)
+                             .order_by(Participant.id).limit(1))
 
 
 def mark_bouncing(participant: Participant, detail: str | None) -> None:

@@ -211,16 +211,16 @@ def test_declining_with_too_long_a_message_changes_nothing(organiser_client, inv
     assert proposal.state == ProposalState.OPEN
 
 
-def test_the_declinecounter_as_delivered_passes_the_real_parsers(mail_app, smtp_server, organiser_client, invited,
+def test_the_declinecounter_as_delivered_passes_the_real_parsers(manual_app, smtp_server, organiser_client, invited,
                                                                 validated):
     """Through the aiosmtpd server: the iMIP tree, method= on the part, the same bytes in the
     attachment, and the calendar read by ical.js, libical, the strict parser and the byte checks."""
-    from meetings.mail.runner import background_delivery
+    from meetings.mail.delivery import deliver_due
 
     meeting, people = invited
     proposal = propose(people[1], comment="Liever om 14 uur.")
     decline(organiser_client, meeting, proposal, "De zaal is 's middags bezet; tot donderdag!")
-    assert background_delivery(mail_app).wait_idle()
+    deliver_due(batch_size=100)
     (received,) = [r for r in smtp_server.recorder.wait_for(1) if r.rcpt_tos == ["annelies@example.nl"]]
     email = received.message
     assert email["Auto-Submitted"] is None, "it answers a person's proposal"
