@@ -25,9 +25,9 @@ from meetings.participants.services import mark_address_bouncing, mark_bouncing,
 
 def _own_addresses() -> set[str]:
     config = current_app.config
-    addresses = {config.get("ORGANIZER_EMAIL") or "", config.get("INBOUND_ADDRESS") or ""}
+    addresses = {config["ORGANIZER_EMAIL"] or "", config["INBOUND_ADDRESS"] or ""}
     try:
-        addresses.add(sender_parts(config.get("MAIL_DEFAULT_SENDER"))[1])
+        addresses.add(sender_parts(config["MAIL_DEFAULT_SENDER"])[1])
     except (AddressError, ValueError):
         pass
     return {a.strip().lower() for a in addresses if a}
@@ -47,7 +47,7 @@ def forward(message: InboundMessage, parsed: Parsed, participant: Participant | 
     except AddressError:
         reply_to = None
     config = current_app.config
-    language = config.get("BABEL_DEFAULT_LOCALE") or "en"
+    language = config["BABEL_DEFAULT_LOCALE"]
     meeting = participant.meeting if participant is not None else None
     with force_locale(language):
         context = dict(parsed=parsed, participant=participant, meeting=meeting, language=language)
@@ -55,7 +55,7 @@ def forward(message: InboundMessage, parsed: Parsed, participant: Participant | 
         html_body = inline_css(render_template("emails/inbound_forward.html", **context))
         who = parsed.sender_name or parsed.sender or _("unknown sender")
         subject = _("Message from %(name)s: %(subject)s", name=who, subject=parsed.subject or _("(no subject)"))
-    queue_email(to_email=config["ORGANIZER_EMAIL"], to_name=config.get("ORGANIZER_NAME"), subject=subject,
+    queue_email(to_email=config["ORGANIZER_EMAIL"], to_name=config["ORGANIZER_NAME"], subject=subject,
                 text_body=text_body, html_body=html_body, kind="inbound_forward", language=language,
                 meeting_id=meeting.id if meeting is not None else None,
                 participant_id=participant.id if participant is not None else None,
@@ -121,7 +121,7 @@ def failures(raw: bytes) -> tuple[list[Failure], str | None]:
             returned = part.get_payload(0) if kind == "message/rfc822" and part.is_multipart() else \
                 message_from_bytes(part.get_payload(decode=True) or b"", policy=policy.compat32)
             addresses = [str(returned.get(name) or "") for name in ("Reply-To", "From", "Sender")]
-            token = reply_token(addresses, current_app.config.get("INBOUND_ADDRESS"))
+            token = reply_token(addresses, current_app.config["INBOUND_ADDRESS"])
     return found, token if token and REPLY_TOKEN.fullmatch(token) else None
 
 

@@ -232,6 +232,26 @@ def _seven_bit(data: bytes) -> bool:
         len(line) <= 998 for line in data.split(b"\n"))
 
 
+def _bodies_in_base64(raw: bytes) -> bytes:
+    """The email with every body that is not 7-bit written in base64 instead (its headers and
+    structure as they were), LF line ends. Done by hand: the email package's own recoding
+    follows the charset registry, which Flask-Mail changes for UTF-8."""
+    message = message_from_bytes(raw, policy=compat32)
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, str) and payload.isascii():
+            continue
+        data = part.get_payload(decode=True) or b""
+        del part["Content-Transfer-Encoding"]
+        part["Content-Transfer-Encoding"] = "base64"
+        part.set_payload(_base64(data).decode("ascii").replace("\r\n", "\n"))
+    out = io.StringIO()
+    Generator(out, policy=compat32.clone(linesep="\n"), mangle_from_=False).flatten(message)
+    return out.getvalue().encode("ascii")
+
+
 def _forwarded(raw: bytes) -> MIMEPart:
     """An email as it came in, as a message/rfc822 attachment (RFC 2046 5.2.1) named original.eml.
 
@@ -243,12 +263,9 @@ def _forwarded(raw: bytes) -> MIMEPart:
     part = MIMEPart(policy=SMTP)
     text = raw.replace(b"\r\n", b"\n")
     if not _seven_bit(text):
-        out = io.StringIO()
         try:
-            Generator(out, policy=SMTP.clone(cte_type="7bit", linesep="\n"), mangle_from_=False).flatten(
-                message_from_bytes(raw, policy=compat32))
-            text = out.getvalue().encode("ascii")
-        except (UnicodeError, ValueError, LookupError, TypeError):
+            text = _bodies_in_base64(raw)
+        except (UnicodeError, ValueError, LookupError, TypeError, IndexError):
             pass
     part["Content-Type"] = "message/rfc822"
     part["Content-Disposition"] = 'attachment; filename="original.eml"'
