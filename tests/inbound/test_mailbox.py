@@ -106,6 +106,8 @@ def test_a_postfix_bounce_marks_the_participant_by_the_returned_reply_address(se
     assert page.count("address bouncing") == 1
     contact_page = organiser_client.get(f"/manage/contacts/{contact.id}").get_data(as_text=True)
     assert "address bouncing" in contact_page and "came back undelivered" in contact_page
+    contacts = organiser_client.get("/manage/contacts/").get_data(as_text=True)
+    assert contacts.count("address bouncing") == 1
     assert outbox("inbound_forward") == [], "a report is never passed on or answered"
 
 
