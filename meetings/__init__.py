@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
     from meetings.followup.views import bp as followup_bp
+    from meetings.inbound.views import bp as inbound_bp
     from meetings.invitations.views import bp as invitations_bp
     from meetings.invitations.views import rsvp as rsvp_bp
     from meetings.mail.views import bp as mail_bp
@@ -125,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
-                      registration_bp, registration_admin_bp):
+                      registration_bp, registration_admin_bp, inbound_bp):
         app.register_blueprint(blueprint)
 
 

@@ -493,13 +493,15 @@ class Invitation:
             status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
             stamp=stamp or datetime.now(timezone.utc), sequence=sequence, agenda=agenda,
             url=None if meeting.is_public else _LINK_MARK, links=[answer_link])
-        # Runs of shared lines, already folded, between the person's own (unfolded) lines.
+        self._organizer = Person(email=organizer_email, name=organizer_name)
+        # Runs of shared lines, already folded, between the person's own (unfolded) lines. The
+        # ORGANIZER is one of those: replies go to the person's own reply address, when there is one.
         self._pieces: list[bytes | Contentline] = []
         shared: list[bytes] = []
         for line in calendar([event], method=method).content_lines():  # as serialise() writes them
             if not line:
                 continue
-            if line.startswith("ATTENDEE") or _LINK_MARK in line:
+            if line.startswith(("ATTENDEE", "ORGANIZER")) or _LINK_MARK in line:
                 self._pieces.append(b"".join(shared))
                 self._pieces.append(line)
                 shared = []
@@ -508,16 +510,20 @@ class Invitation:
         self._pieces.append(b"".join(shared))
 
     def for_participant(self, participant, rsvp_url: str, *, delegated_to: str | None = None,
-                        delegated_from: str | None = None) -> bytes:
+                        delegated_from: str | None = None, reply_address: str | None = None) -> bytes:
         """The calendar for one participant, whose answer page is ``rsvp_url``; one who sent a
-        colleague names them (``delegated_to``), a colleague names whom they stand in for."""
+        colleague names them (``delegated_to``), a colleague names whom they stand in for.
+        ``reply_address`` replaces the organiser's mailbox in ORGANIZER (the name stays)."""
         link = str(Text(rsvp_url).to_ical(), "utf-8")
         out = []
         for piece in self._pieces:
             if isinstance(piece, bytes):
                 out.append(piece)
                 continue
-            if piece.startswith("ATTENDEE"):
+            if piece.startswith("ORGANIZER"):
+                organizer = _address(Person(email=reply_address or self._organizer.email, name=self._organizer.name))
+                line = Contentline.from_parts("ORGANIZER", organizer.params, organizer)
+            elif piece.startswith("ATTENDEE"):
                 partstat = PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION")
                 line = _attendee_line(Person(email=participant.email, name=participant.name, partstat=partstat,
                                              rsvp=partstat != "DELEGATED", delegated_to=delegated_to,
@@ -532,13 +538,14 @@ class Invitation:
 def invitation(meeting, participant, *, method: str, organizer_email: str, organizer_name: str | None,
                base_url: str, rsvp_url: str, stamp: datetime | None = None, sequence: int | None = None,
                agenda=None, language: str | None = None, message: str | None = None,
-               delegated_to: str | None = None, delegated_from: str | None = None) -> bytes:
+               delegated_to: str | None = None, delegated_from: str | None = None,
+               reply_address: str | None = None) -> bytes:
     """An iTIP REQUEST or CANCEL for one participant: an :class:`Invitation` of one."""
     language = language or getattr(participant, "language", None) or "en"
     return Invitation(meeting, method=method, organizer_email=organizer_email, organizer_name=organizer_name,
                       base_url=base_url, language=language, stamp=stamp, sequence=sequence, agenda=agenda,
                       message=message).for_participant(participant, rsvp_url, delegated_to=delegated_to,
-                                                       delegated_from=delegated_from)
+                                                       delegated_from=delegated_from, reply_address=reply_address)
 
 
 def decline_counter(meeting, participant, *, organizer_email: str, organizer_name: str | None,

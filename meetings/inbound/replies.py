@@ -2,10 +2,7 @@
 version (REFRESH, 3.2.6), once :func:`services.resolve` found whose they are."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from meetings.events.models import MeetingStatus
-from meetings.extensions import db
 from meetings.inbound.counter import delegated
 from meetings.inbound.handlers import handles, record
 from meetings.inbound.models import InboundMessage
@@ -21,13 +18,6 @@ ANSWER_BY_PARTSTAT = {"ACCEPTED": ParticipantStatus.ACCEPTED, "TENTATIVE": Parti
 REFUSALS = {MeetingStatus.CANCELLED: Reason.MEETING_CANCELLED, "removed": Reason.REMOVED_INVITEE,
             ParticipantStatus.DELEGATED: Reason.ALREADY_DELEGATED, "started": Reason.MEETING_STARTED,
             "full": Reason.MEETING_FULL, "not_invited": Reason.NOT_INVITED, "update_first": Reason.UPDATE_PENDING}
-
-
-def _locked(participant: Participant) -> Participant:
-    """The participant's row, locked until the commit (PostgreSQL): a reply and an answer
-    given on the web at the same moment are applied one after the other."""
-    return db.session.scalars(select(Participant).where(Participant.id == participant.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
 
 
 def partstat_of(parsed: Parsed, participant: Participant) -> str | None:
@@ -57,14 +47,15 @@ def reply(message: InboundMessage, parsed: Parsed, participant: Participant | No
     if participant.status == ParticipantStatus.CANCELLED:
         return record(message, Reason.REMOVED_INVITEE)
     if partstat == "DELEGATED":
-        return delegated(message, parsed, _locked(participant))
+        return delegated(message, parsed, participant)
     status = ANSWER_BY_PARTSTAT.get(partstat)
     if status is None:
         return record(message, Reason.UNKNOWN_PARTSTAT, partstat or None)
     if is_stale(parsed, participant):
         return record(message, Reason.STALE_SEQUENCE,
                       f"SEQUENCE {parsed.sequence}, the meeting moved at {meeting.moved_sequence}")
-    participant = _locked(participant)
+    # No lock of our own: answer() takes the same locks in the same order as the answer page,
+    # so a reply and a web answer at the same moment are applied one after the other.
     comment = parsed.comment or parsed.body_text
     try:
         invitations.answer(participant, status, comment if comment else participant.comment, in_calendar=True)

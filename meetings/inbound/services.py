@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
@@ -23,8 +24,9 @@ from meetings.inbound import counter, mailbox  # noqa: F401  (COUNTER; plain, au
 from meetings.inbound.models import InboundMessage
 from meetings.inbound.parsing import Parsed, parse
 from meetings.inbound.states import InboundKind, InboundState, Reason
+from meetings.invitations import services as invitations
 from meetings.participants.models import Participant
-from meetings.participants.services import participant_by_email, participant_by_reply_token
+from meetings.participants.services import participant_by_email, participant_by_reply_token, reply_address  # noqa: F401
 
 # A message that failed this often is left for a person to look at.
 MAX_ATTEMPTS = 10
@@ -47,16 +49,6 @@ class Resolution:
 def inbound_address() -> str | None:
     """The address calendar replies come to (INBOUND_ADDRESS), or None when they are not read."""
     return current_app.config["INBOUND_ADDRESS"]
-
-
-def reply_address(participant: Participant) -> str | None:
-    """``local+token@domain``: the ORGANIZER and Reply-To address of ``participant``'s mails,
-    or None when INBOUND_ADDRESS is not set."""
-    address = inbound_address()
-    if not address:
-        return None
-    local, _, domain = address.rpartition("@")
-    return f"{local}+{participant.reply_token}@{domain}"
 
 
 def parse_message(raw: bytes, recipient: str | None = None) -> Parsed:
@@ -244,3 +236,70 @@ def retry_failed(limit: int = 100) -> int:
             message.attempts += 1
             db.session.commit()
     return done
+
+
+# --- the organiser's side: held messages -----------------------------------------------------
+
+class InboundError(ValueError):
+    """The held message cannot be handled so; ``code`` says why, for the view's message."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def held_messages(meeting: Meeting) -> list[InboundMessage]:
+    """The meeting's messages waiting for the organiser, oldest first, with their participant."""
+    query = (select(InboundMessage)
+             .where(InboundMessage.meeting_id == meeting.id, InboundMessage.state == InboundState.HELD)
+             .options(selectinload(InboundMessage.participant))
+             .order_by(InboundMessage.received_at, InboundMessage.id))
+    return list(db.session.scalars(query))
+
+
+def held_message(meeting: Meeting, message_id: int) -> InboundMessage | None:
+    """One of the meeting's messages by id, locked until the commit (two clicks apply it once); None if unknown."""
+    query = (select(InboundMessage).where(InboundMessage.id == message_id, InboundMessage.meeting_id == meeting.id)
+             .with_for_update())
+    return db.session.scalar(query)
+
+
+def sender_of(message: InboundMessage) -> tuple[str | None, str | None]:
+    """Who a held calendar message speaks for: (name, address) of its ATTENDEE."""
+    parsed = parse_message(message.raw, message.recipient)
+    line = parsed.attendee_for(parsed.attendee) or (parsed.attendees[0] if parsed.attendees else None)
+    if line is None:
+        return parsed.sender_name, parsed.sender
+    return line.name or (parsed.sender_name if parsed.sender == line.address else None), line.address
+
+
+def accept_held(message: InboundMessage) -> None:
+    """The organiser vouches for a held reply: it is applied as if its sender had been known.
+
+    A reply from someone not on the list (an invitation forwarded to them) first adds them
+    as an invitee, with an invitation of their own. Flushes; the view commits.
+    """
+    if message.state != InboundState.HELD:
+        raise InboundError("not_held")
+    parsed = parse_message(message.raw, message.recipient)
+    meeting = message.meeting
+    if message.reason == Reason.NOT_A_PARTICIPANT:
+        name, address = sender_of(message)
+        if not address:
+            raise InboundError("no_address")
+        participant = invitations.add_and_invite(meeting, name, address, meeting.language or "en")
+    else:
+        participant = message.participant
+        if participant is None:
+            raise InboundError("no_participant")
+    message.state = InboundState.RECEIVED
+    apply(message, parsed, resolution=Resolution(participant, meeting))
+    db.session.flush()
+
+
+def ignore_held(message: InboundMessage) -> None:
+    """The organiser sets a held message aside: kept, recorded as ignored. Flushes."""
+    if message.state != InboundState.HELD:
+        raise InboundError("not_held")
+    handlers.record(message, Reason.IGNORED, message.detail)
+    db.session.flush()

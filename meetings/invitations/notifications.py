@@ -35,7 +35,7 @@ from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
 from meetings.mail.outbox import Content, Recipient, queue_email, queue_later
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
-from meetings.participants.services import SentBy, who_sent
+from meetings.participants.services import SentBy, reply_address, who_sent
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _queue(kind: str, participants: Iterable[Participant], *, sequence: int, key
     args = {"sequence": sequence, **({"note": note} if note else {})}
     queue_later(kind, [
         Recipient(to_email=p.email, to_name=p.name, language=p.language or "en", meeting_id=p.meeting_id,
-                  participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}",
+                  participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}", reply_to=reply_address(p),
                   args={**args, "asked_again": True} if p.id in asked_again else args)
         for p in participants])
 
@@ -267,7 +267,7 @@ class _Letter:
             return Content(subject=self.subject, text_body=text, html_body=html)
         delegated_to, delegated_from = delegation
         ics = self.calendar.for_participant(participant, link, delegated_to=delegated_to,
-                                            delegated_from=delegated_from)
+                                            delegated_from=delegated_from, reply_address=reply_address(participant))
         return Content(subject=self.subject, text_body=text, html_body=html, ics=ics.decode("utf-8"),
                        ics_method=self.method)
 
@@ -289,10 +289,13 @@ def send_decline_counter(proposal, comment: str | None) -> None:
         text_body = render_template("emails/declinecounter.txt", **context)
         html_body = render_template("emails/declinecounter.html", **context)
         subject = _("Proposal of another time declined: %(title)s", title=meeting.title)
-    ics = decline_counter(meeting, participant, organizer_email=config["ORGANIZER_EMAIL"],
+    # Their reply address as ORGANIZER and Reply-To, as in their invitation: a new proposal
+    # from their calendar comes back as theirs.
+    replies_to = reply_address(participant)
+    ics = decline_counter(meeting, participant, organizer_email=replies_to or config["ORGANIZER_EMAIL"],
                           organizer_name=config["ORGANIZER_NAME"], language=language,
                           sequence=meeting.sequence, comment=comment)
     queue_email(to_email=participant.email, to_name=participant.name, subject=subject, text_body=text_body,
                 html_body=inline_css(html_body), ics=ics.decode("utf-8"), ics_method="DECLINECOUNTER",
                 kind="declinecounter", language=language, meeting_id=meeting.id, participant_id=participant.id,
-                dedupe_key=f"declinecounter:{proposal.id}")
+                dedupe_key=f"declinecounter:{proposal.id}", reply_to=replies_to)

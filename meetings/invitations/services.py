@@ -22,7 +22,7 @@ from meetings.invitations import notifications
 from meetings.invitations.models import TimeProposal
 from meetings.invitations.states import ProposalReason, ProposalState
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
-from meetings.participants.services import clear_bouncing, remove_participant, sent_by
+from meetings.participants.services import add_invitee, clear_bouncing, remove_participant, sent_by
 from meetings.registration import services as seats
 
 ANSWERS = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE, ParticipantStatus.DECLINED)
@@ -222,6 +222,20 @@ def received_a_request(participant: Participant) -> bool:
     """Whether the person's calendar was ever sent this meeting (a REQUEST: the first calendar
     message anyone gets is one, so any SEQUENCE recorded means there was a REQUEST)."""
     return participant.sent_sequence is not None
+
+
+def add_and_invite(meeting: Meeting, name: str | None, email: str, language: str) -> Participant:
+    """Add someone who answered an invitation forwarded to them: on the list as an invitee,
+    and, once the meeting's invitations are out, sent their own invitation (their own link
+    and reply address). Someone already on the list is returned as they are."""
+    participant = add_invitee(meeting, name, email, language)
+    if (participant.invited_at is None and meeting.status == MeetingStatus.SCHEDULED
+            and meeting.sent_fingerprint is not None):
+        participant.invited_at = utcnow()
+        participant.sent_sequence = meeting.sequence
+        notifications.send_invitations([participant], meeting)
+        db.session.flush()
+    return participant
 
 
 def send_again(participant: Participant, key: str) -> None:

@@ -21,7 +21,7 @@ from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.outbox import latest_per_participant
 from meetings.participants.labels import participant_state
 from meetings.participants.models import Participant, ParticipantStatus
-from meetings.participants.services import participant_by_token
+from meetings.participants.services import participant_by_token, reply_address
 
 rsvp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 bp = Blueprint("invitations", __name__, url_prefix="/manage/meetings")
@@ -148,7 +148,8 @@ def calendar_file(token: str):
                           organizer_name=config["ORGANIZER_NAME"], base_url=config["BASE_URL"],
                           rsvp_url=rsvp_url(participant), agenda=services.schedule_for(meeting),
                           language=participant.language, stamp=meeting.updated_at,
-                          sequence=meeting.sequence, delegated_to=delegated_to, delegated_from=delegated_from)
+                          sequence=meeting.sequence, delegated_to=delegated_to, delegated_from=delegated_from,
+                          reply_address=reply_address(participant))
     response = Response(data, mimetype="text/calendar")
     response.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
     response.headers["Content-Disposition"] = f'attachment; filename="{meeting.slug}.ics"'

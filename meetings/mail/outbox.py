@@ -74,6 +74,7 @@ class Recipient:
     dedupe_key: str | None = None
     # What the preparer needs beyond the objects named by the ids (a note, a SEQUENCE...).
     args: dict = field(default_factory=dict)
+    reply_to: str | None = None
 
 
 # kind -> function turning queued messages of that kind into their content: a
@@ -134,7 +135,7 @@ def queue_later(kind: str, recipients: Iterable[Recipient]) -> list[int]:
     """
     if kind not in _preparers:
         raise OutboxError(f"no preparer for {kind!r} messages")
-    rows = [_row(recipient, kind=kind) for recipient in recipients]
+    rows = [_row(recipient, kind=kind, reply_to=recipient.reply_to) for recipient in recipients]
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name

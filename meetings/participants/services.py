@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -143,6 +144,20 @@ def groups_with_newcomers(meeting: Meeting) -> list[tuple[Group, list[Contact]]]
     return result
 
 
+def add_invitee(meeting: Meeting, name: str | None, email: str, language: str) -> Participant:
+    """Put one person on the meeting's list as an invitee (not yet invited), or return the
+    participant already listed with that address. Flushes."""
+    listed = participant_by_email(meeting, email)
+    if listed is not None:
+        return listed
+    participant = Participant(meeting_id=meeting.id, kind=ParticipantKind.INVITEE, status=ParticipantStatus.INVITED,
+                              name=(name or "").strip()[:200] or None, email=email.strip().lower(),
+                              language=language)
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
 def list_invitees(meeting: Meeting) -> list[Participant]:
     """The meeting's invitees by name, with organisation and contact loaded."""
     query = (select(Participant)
@@ -226,6 +241,17 @@ def participant_by_token(token: str, kind: ParticipantKind = ParticipantKind.INV
                       selectinload(Participant.meeting).selectinload(Meeting.agenda_items),
                       selectinload(Participant.meeting).selectinload(Meeting.topics)))
     return db.session.scalar(query)
+
+
+def reply_address(participant: Participant) -> str | None:
+    """``local+token@domain`` of INBOUND_ADDRESS with the participant's reply token: the
+    ORGANIZER and Reply-To of their mails, so that their calendar's answer comes back to
+    the app as theirs. None when INBOUND_ADDRESS is not set (replies go to ORGANIZER_EMAIL)."""
+    address = current_app.config["INBOUND_ADDRESS"]
+    if not address:
+        return None
+    local, _, domain = address.rpartition("@")
+    return f"{local}+{participant.reply_token}@{domain}"
 
 
 def participant_by_reply_token(token: str | None) -> Participant | None:

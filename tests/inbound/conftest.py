@@ -6,7 +6,9 @@ import pytest
 
 from meetings.extensions import db
 from meetings.invitations import services as invitations
+from tests.calendar.conftest import libical_available, validated  # noqa: F401
 from tests.factories import make_contact, make_meeting, make_participant
+from tests.mail.conftest import manual_app, smtp_server, stop_background  # noqa: F401
 
 INBOUND = "rsvp@meetings.test"
 

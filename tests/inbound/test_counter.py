@@ -136,3 +136,23 @@ def test_delegating_to_ones_own_address_is_recorded(sent):
     assert (message.state, message.reason) == (InboundState.RECORDED, Reason.DELEGATED_TO_SELF)
     db.session.expire_all()
     assert chloe.status == ParticipantStatus.INVITED
+
+
+def test_declining_answers_to_the_proposers_reply_address(sent):
+    meeting, (anna, ben, chloe) = sent
+    start = meeting.starts_at + timedelta(hours=2)
+    receive(shapes.google_counter(meeting.uid, anna.email, "Anna", start, start + timedelta(hours=1),
+                                  organizer=reply_to(anna), to=reply_to(anna)), door="http", recipient=reply_to(anna))
+    (proposal,) = invitations.open_proposals(meeting)
+    invitations.decline_proposal(proposal, "Sorry, the room is taken then.")
+    db.session.commit()
+    (message,) = outbox("declinecounter")
+    assert message.reply_to == reply_to(anna)
+    (organizer,) = [line for line in message.ics.replace("\r\n ", "").split("\r\n") if line.startswith("ORGANIZER")]
+    assert organizer.endswith(f":mailto:{reply_to(anna)}")
+    # A second proposal from Anna's calendar, answering that message, is hers again.
+    again = receive(shapes.google_counter(meeting.uid, anna.email, "Anna", start + timedelta(days=1),
+                                          start + timedelta(days=1, hours=1), organizer=reply_to(anna),
+                                          to=reply_to(anna), msgid="<counter-google-2@google.com>"),
+                    door="http", recipient=reply_to(anna))
+    assert again.state == InboundState.APPLIED and again.participant_id == anna.id
