@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from meetings.core.types import utcnow
@@ -31,6 +31,7 @@ from meetings.participants.services import participant_by_email, participant_by_
 # A message that failed this often is left for a person to look at.
 MAX_ATTEMPTS = 10
 _ERROR_LENGTH = 2000
+_STORE_ATTEMPTS = 3
 # What a door may say it is.
 DOORS = ("imap", "lmtp", "http")
 
@@ -169,17 +170,21 @@ def receive(raw: bytes, *, door: str, recipient: str | None = None) -> InboundMe
     if door not in DOORS:
         raise ValueError(f"unknown door {door!r}")
     parsed = parse_message(raw, recipient)
-    known = stored(parsed.message_id)
-    if known is not None:
-        return known
-    message = _new_row(raw, parsed, door, recipient)
-    db.session.add(message)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another door stored it a moment ago (the unique Message-ID said so): theirs stands.
-        db.session.rollback()
-        return stored(parsed.message_id)
+    for attempt in range(_STORE_ATTEMPTS):
+        known = stored(parsed.message_id)
+        if known is not None:
+            return known
+        message = _new_row(raw, parsed, door, recipient)
+        db.session.add(message)
+        try:
+            db.session.flush()
+            break
+        except (IntegrityError, OperationalError):
+            # Another door stored it a moment ago (the unique Message-ID says so, or SQLite's
+            # writer lock moved on since this transaction began): look again, theirs stands.
+            db.session.rollback()
+            if attempt == _STORE_ATTEMPTS - 1:
+                raise
     try:
         apply(message, parsed)
         db.session.commit()

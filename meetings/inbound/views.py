@@ -2,6 +2,7 @@
 responses page, and the page that says how replies are read."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -71,21 +72,22 @@ def ignore(meeting_id: int, message_id: int):
 
 
 def readme_section(title: str) -> str | None:
-    """The README's section under the ``## title`` heading (to the next heading of that level), or None."""
+    """The README's section under the heading ``title`` (any level), up to the next heading of
+    that level or above; None when the README or the section is missing."""
     try:
         text = (Path(current_app.root_path).parent / "README.md").read_text(encoding="utf-8")
     except OSError:
         return None
-    lines, found = [], False
+    lines, level = [], None
     for line in text.splitlines():
-        if line.startswith("## "):
-            if found:
-                break
-            found = line[3:].strip().lower() == title.lower()
-            continue
-        if found:
+        heading = re.match(r"(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if heading and level is not None and len(heading.group(1)) <= level:
+            break
+        if level is not None:
             lines.append(line)
-    return "\n".join(lines).strip() if found else None
+        elif heading and heading.group(2).lower() == title.lower():
+            level = len(heading.group(1))
+    return "\n".join(lines).strip() if level is not None else None
 
 
 @bp.route("/calendar-replies")

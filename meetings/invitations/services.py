@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from meetings.core.database import among
 from meetings.core.types import utcnow
@@ -33,6 +34,8 @@ HOLDS_THE_MEETING = (ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED, Part
                      ParticipantStatus.DECLINED, ParticipantStatus.DELEGATED)
 RECEIVES_UPDATES = HOLDS_THE_MEETING
 RECEIVES_CANCEL = HOLDS_THE_MEETING
+# What an answer writes.
+ANSWER_COLUMNS = ("status", "comment", "responded_at", "answered_in_calendar_at", "previous_answer")
 # Answers that a change of time or place asks again (RFC 5546 3.2.2.1); a "no" stays a "no".
 ASKED_AGAIN = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE)
 
@@ -323,6 +326,10 @@ def answer(participant: Participant, status: str, comment: str | None, *, in_cal
     participant.responded_at = utcnow()
     participant.answered_in_calendar_at = participant.responded_at if in_calendar else None
     participant.previous_answer = None
+    # Every part of the answer is written, changed or not: an answer given elsewhere (in a
+    # calendar app) since this row was read must not keep parts of its own beside this one.
+    for name in ANSWER_COLUMNS:
+        flag_modified(participant, name)
     # Whoever answers receives mail: a bounce recorded earlier no longer holds.
     clear_bouncing(participant)
     db.session.flush()

@@ -10,6 +10,7 @@ from meetings.inbound.models import InboundMessage
 from meetings.inbound.states import InboundKind, InboundState, Reason
 from tests.inbound.conftest import reply_to
 from tests.inbound.replies import mail, message_id, reply_calendar
+from tests.inbound.test_parsing import BAD
 
 
 def count() -> int:
@@ -129,3 +130,21 @@ def test_dispatch_goes_by_method_or_kind(inbound, monkeypatch):
 def test_an_unknown_door_is_a_programming_error(inbound):
     with pytest.raises(ValueError):
         services.receive(b"Subject: x\r\n\r\nx", door="pigeon")
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_input_is_stored_with_its_reason_and_never_raises(sent, name):
+    raw, reason = BAD[name]
+    message = services.receive(raw, door="http")
+    db.session.expire_all()
+    stored = db.session.get(InboundMessage, message.id)
+    assert (stored.state, stored.reason) == (InboundState.RECORDED, reason)
+    assert stored.detail and stored.raw == raw
+
+
+def test_a_30_mb_message_is_stored_as_too_large(inbound):
+    raw = mail(None, body="", msgid="<huge@client.example>") + b"x" * (30 * 1024 * 1024)
+    message = services.receive(raw, door="lmtp")
+    db.session.expire_all()
+    stored = db.session.get(InboundMessage, message.id)
+    assert (stored.state, stored.reason, stored.size) == (InboundState.RECORDED, Reason.TOO_LARGE, len(raw))
