@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import Message
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask import render_template
 
 from meetings.inbound.handlers import handles, record
 from meetings.inbound.models import InboundMessage

@@ -44,6 +44,16 @@ def test_a_persons_words_are_passed_on_with_the_original(sent):
     assert len(outbox("inbound_forward")) == 1
 
 
+def test_words_to_the_plain_reply_address_are_passed_on_too(sent):
+    raw = shapes.person_writes("someone@example.com", "Someone", INBOUND, "Is there parking at the venue?",
+                               subject="Parking", msgid="<parking-1@example.com>")
+    message = receive(raw, door="imap", recipient=INBOUND)
+    assert message.state == InboundState.FORWARDED and message.participant_id is None
+    (forward,) = outbox("inbound_forward")
+    assert forward.subject == "Message from Someone: Parking" and forward.meeting_id is None
+    assert "Is there parking at the venue?" in forward.text_body and forward.reply_to == "someone@example.com"
+
+
 def test_what_a_person_writes_is_escaped_in_the_html(sent):
     meeting, (anna, ben, chloe) = sent
     raw = shapes.person_writes(anna.email, "Anna <script>", reply_to(anna), "<b>bold</b> & <script>x</script>",
