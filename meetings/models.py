@@ -6,6 +6,7 @@ from meetings.calendar import models as calendar_models  # noqa: F401
 from meetings.events import models as events_models  # noqa: F401
 from meetings.followup import models as followup_models  # noqa: F401
 from meetings.inbound import models as inbound_models  # noqa: F401
+from meetings.invitations import models as invitations_models  # noqa: F401
 from meetings.mail import models as mail_models  # noqa: F401
 from meetings.network import models as network_models  # noqa: F401
 from meetings.participants import models as participants_models  # noqa: F401

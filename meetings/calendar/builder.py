@@ -11,6 +11,7 @@ Layered as three steps, each adding what its use needs:
 3. ``Invitation``: METHOD REQUEST or CANCEL, with the organiser and the one
    participant as the only ATTENDEE, and their personal answer link; the part
    all participants share is built once, the person's own lines per message.
+   ``decline_counter`` answers one attendee's proposal of another time.
 
 The builder reads meeting and participant objects (their attributes only) and
 never queries or imports a capability, so every caller gets the same bytes.
@@ -57,7 +58,7 @@ PARTSTAT_BY_STATUS = {
     ParticipantStatus.WAITING: "TENTATIVE",
     ParticipantStatus.CANCELLED: "DECLINED",
 }
-METHODS = ("REQUEST", "CANCEL")
+METHODS = ("REQUEST", "CANCEL", "DECLINECOUNTER")
 
 # Stand-ins for a participant's own values while the part all participants share is built:
 # random per process, so no text a person enters can look like one.
@@ -476,7 +477,7 @@ class Invitation:
     def __init__(self, meeting, *, method: str, organizer_email: str, organizer_name: str | None,
                  base_url: str, language: str, stamp: datetime | None = None, sequence: int | None = None,
                  agenda=None, message: str | None = None):
-        if method not in METHODS:
+        if method not in ("REQUEST", "CANCEL"):
             raise ValueError(f"unsupported METHOD {method!r}")
         with force_locale(language):
             answer_link = _("Your answer: %(url)s", url=_LINK_MARK)
@@ -545,3 +546,27 @@ def invitation(meeting, participant, *, method: str, organizer_email: str, organ
                       base_url=base_url, language=language, stamp=stamp, sequence=sequence, agenda=agenda,
                       message=message).for_participant(participant, rsvp_url, delegated_to=delegated_to,
                                                        delegated_from=delegated_from, reply_address=reply_address)
+
+
+def decline_counter(meeting, participant, *, organizer_email: str, organizer_name: str | None,
+                    language: str, stamp: datetime | None = None, sequence: int | None = None,
+                    comment: str | None = None) -> bytes:
+    """The organiser's METHOD:DECLINECOUNTER to the attendee who proposed another time (RFC 5546
+    3.2.8): the meeting's UID and its current SEQUENCE, the organiser, that attendee alone and
+    ``comment`` (the organiser's words, else a sentence saying the time stays), in ``language``.
+
+    It carries no DTSTART, DTEND, SUMMARY or LOCATION: the table of 3.2.8 allows none of them,
+    the event the attendee holds stays as it is, and only the proposal is turned down.
+    """
+    with force_locale(language):
+        text = plain(comment).strip() or _("The organiser keeps the meeting at the time planned.")
+    event = Event()
+    event.add("uid", meeting.uid)
+    event.add("dtstamp", (stamp or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0))
+    event.add("sequence", meeting.sequence if sequence is None else sequence)
+    event.add("organizer", _address(Person(email=organizer_email, name=organizer_name)))
+    partstat = PARTSTAT_BY_STATUS.get(participant.status, "NEEDS-ACTION")
+    event.add("attendee", _attendee_address(Person(email=participant.email, name=participant.name,
+                                                   partstat=partstat, rsvp=False)))
+    event.add("comment", Text(text))
+    return serialise(calendar([event], method="DECLINECOUNTER"))

@@ -21,7 +21,7 @@ from meetings.events.services import add_agenda_item, save_meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
 from meetings.network.services import save_contact, save_group, save_organisation
-from meetings.invitations.services import send_invitations
+from meetings.invitations.services import record_proposal, send_invitations
 from meetings.mail.outbox import message_ids, prepare, record_sent
 from meetings.participants.models import ParticipantStatus
 from meetings.participants.services import invite_contacts
@@ -235,6 +235,8 @@ KICK_OFF_ACTIONS = [
     ("Circulate the list of topic leads", "Sanne de Vries", date(2024, 6, 14), True),
 ]
 KICK_OFF_NEXT = "before the summer holidays"
+# What the member who proposed a later start for the next Core Team meeting wrote.
+PROPOSAL_COMMENT = "Vormittags habe ich eine Vorlesung; ab 13 Uhr könnte ich dabei sein."
 KICK_OFF_POST_PUBLISHED = datetime(2024, 6, 12, 8, 0, tzinfo=timezone.utc)
 
 
@@ -398,9 +400,15 @@ def load_demo(today: date | None = None) -> DemoSummary:
         description="The Core Team meets at the Mechatronic Institute Bocholt to review the first year "
                     "and plan the next one.",
         visibility="invitation", status=MeetingStatus.SCHEDULED)
-    invite_contacts(next_meeting, core_team)
+    invited_next = invite_contacts(next_meeting, core_team).added
     db.session.flush()
     record_invitations_sent(next_meeting)
+    # One member proposed another time from their calendar ("propose new time"), for the
+    # organiser to accept or decline on the responses page.
+    proposer = next(p for p in invited_next if p.language == "de")
+    record_proposal(proposer, starts_at=next_meeting.starts_at + timedelta(hours=3),
+                    ends_at=next_meeting.ends_at + timedelta(hours=3), sequence=next_meeting.sequence,
+                    comment=PROPOSAL_COMMENT)
 
     event_day = robotics_day_date(today)
     robotics_day = _meeting(

@@ -519,3 +519,30 @@ def shift_agenda(meeting: Meeting, previous_start: datetime, previous_zone: str,
         moved += 1
     db.session.flush()
     return moved
+
+
+def clashing_meetings(meeting: Meeting, starts_at: datetime, ends_at: datetime) -> list[Meeting]:
+    """Other scheduled meetings at the same venue that overlap ``starts_at``-``ends_at``
+    (an online meeting clashes with none), soonest first."""
+    if meeting.venue_id is None:
+        return []
+    query = (select(Meeting).where(Meeting.venue_id == meeting.venue_id, Meeting.id != meeting.id,
+                                   Meeting.status == MeetingStatus.SCHEDULED,
+                                   Meeting.starts_at < ends_at, Meeting.ends_at > starts_at)
+             .order_by(Meeting.starts_at))
+    return list(db.session.scalars(query))
+
+
+def move_meeting(meeting: Meeting, starts_at: datetime, ends_at: datetime, move_agenda: bool = True) -> None:
+    """Give the meeting another start and end (UTC), as saving the meeting form with only its
+    times changed does: the agenda's start times move with the start unless ``move_agenda`` is
+    False. A meeting of whole days stays one when both times fall on local midnights, else it
+    becomes a timed meeting. Flushes; the caller checks the result (e.g. :func:`agenda_outside`)."""
+    previous = (meeting.starts_at, meeting.timezone, meeting.all_day)
+    if meeting.all_day:
+        meeting.all_day = all(start_of_day(moment.astimezone(get_zone(meeting.timezone)).date(),
+                                           meeting.timezone) == moment for moment in (starts_at, ends_at))
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    db.session.flush()
+    if move_agenda and meeting.starts_at != previous[0]:
+        shift_agenda(meeting, *previous)

@@ -35,6 +35,17 @@ REASON_LABELS = {
     Reason.UPDATE_PENDING: _l("The meeting changed and the update is not sent yet; the update will bring it."),
     Reason.REQUEST_RESENT: _l("The meeting was sent to the person again."),
     Reason.IGNORED: _l("Set aside by the organiser."),
+    Reason.PROPOSED: _l("The proposal of another time waits on the responses page."),
+    Reason.NO_PROPOSED_TIME: _l("The proposal of another time names no start."),
+    Reason.PROPOSAL_TIMES: _l("The proposed end is not after the proposed start."),
+    Reason.DELEGATED: _l("The colleague named was invited in the person's place."),
+    Reason.NO_DELEGATE: _l("The person sent a colleague but the reply names no colleague's address."),
+    Reason.DELEGATED_TO_SELF: _l("The person named their own address as the colleague."),
+    Reason.FORWARDED: _l("Passed on to the organisers' mailbox with the original attached."),
+    Reason.NOT_FORWARDED: _l("Mail from this application's own address or a mail system is not passed on."),
+    Reason.AUTO_REPLY: _l("An automatic reply (out of office): kept, not passed on and never answered."),
+    Reason.BOUNCED: _l("A delivery report: the address is marked as bouncing."),
+    Reason.BOUNCE_UNMATCHED: _l("A delivery report naming no failed address that is on a list."),
 }
 
 STATE_LABELS = {

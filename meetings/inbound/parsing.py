@@ -222,9 +222,17 @@ def parse_auth_results(values: list[str]) -> tuple[AuthResult, ...]:
     return tuple(found)
 
 
+# Subjects Outlook and Exchange give automatic replies (older Exchange servers add no
+# Auto-Submitted header), in the languages of the cluster.
+_AUTO_SUBJECT = re.compile(r"^\s*(automatic reply|automatische antwort|automatisch antwoord|out of office"
+                           r"|abwesenheitsnotiz|afwezigheidsbericht)\s*:", re.IGNORECASE)
+
+
 def _is_auto(message: Message) -> bool:
     auto = (_header(message, "Auto-Submitted") or "").strip().lower()
     if auto and auto != "no":
+        return True
+    if _AUTO_SUBJECT.match(_header(message, "Subject") or ""):
         return True
     if any(_header(message, name) is not None for name in _AUTO_SUBMITTED_HEADERS[:2]):
         return True

@@ -3,6 +3,7 @@ version (REFRESH, 3.2.6), once :func:`services.resolve` found whose they are."""
 from __future__ import annotations
 
 from meetings.events.models import MeetingStatus
+from meetings.inbound.counter import delegated
 from meetings.inbound.handlers import handles, record
 from meetings.inbound.models import InboundMessage
 from meetings.inbound.parsing import Parsed
@@ -46,7 +47,7 @@ def reply(message: InboundMessage, parsed: Parsed, participant: Participant | No
     if participant.status == ParticipantStatus.CANCELLED:
         return record(message, Reason.REMOVED_INVITEE)
     if partstat == "DELEGATED":
-        return record(message, Reason.DELEGATION_NOT_HANDLED, parsed.delegated_to)
+        return delegated(message, parsed, participant)
     status = ANSWER_BY_PARTSTAT.get(partstat)
     if status is None:
         return record(message, Reason.UNKNOWN_PARTSTAT, partstat or None)

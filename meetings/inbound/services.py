@@ -20,6 +20,7 @@ from meetings.events.queries import meeting_by_uid
 from meetings.extensions import db
 from meetings.inbound import handlers
 from meetings.inbound import replies  # noqa: F401  (registers the REPLY and REFRESH handlers)
+from meetings.inbound import counter, mailbox  # noqa: F401  (COUNTER; plain, automatic and bounced mail)
 from meetings.inbound.models import InboundMessage
 from meetings.inbound.parsing import Parsed, parse
 from meetings.inbound.states import InboundKind, InboundState, Reason

@@ -63,3 +63,17 @@ class Reason(enum.StrEnum):
     UPDATE_PENDING = "update_pending"
     REQUEST_RESENT = "request_resent"
     IGNORED = "ignored"
+    # What a proposal of another time (COUNTER) did.
+    PROPOSED = "proposed"
+    NO_PROPOSED_TIME = "no_proposed_time"
+    PROPOSAL_TIMES = "proposal_times"
+    # What a delegation (REPLY with PARTSTAT=DELEGATED) did.
+    DELEGATED = "delegated"
+    NO_DELEGATE = "no_delegate"
+    DELEGATED_TO_SELF = "delegated_to_self"
+    # Mail without a calendar part.
+    FORWARDED = "forwarded"
+    NOT_FORWARDED = "not_forwarded"
+    AUTO_REPLY = "auto_reply"
+    BOUNCED = "bounced"
+    BOUNCE_UNMATCHED = "bounce_unmatched"

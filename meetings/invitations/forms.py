@@ -39,3 +39,11 @@ class CancelForm(BaseForm):
     note = TextAreaField(_l("Message to the invitees (optional)"), validators=[Length(max=2000)])
     confirm = BooleanField(_l("Yes, cancel this meeting and tell every invitee"),
                            validators=[DataRequired(message=_l("Please confirm the cancellation."))])
+
+
+class DeclineProposalForm(BaseForm):
+    """Declining one proposal of another time, with a few words to its proposer."""
+
+    comment = TextAreaField(_l("Message to the person who proposed it (optional)"),
+                            description=_l("Sent with the answer to their calendar."),
+                            validators=[Length(max=1000)])

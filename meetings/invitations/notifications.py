@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from meetings.calendar import personal
-from meetings.calendar.builder import Invitation
+from meetings.calendar.builder import Invitation, decline_counter
 from meetings.calendar.links import webcal_url
 from meetings.core.database import among
 from meetings.core.routing import absolute_url
@@ -33,7 +33,7 @@ from meetings.events.services import details_fingerprint
 from meetings.extensions import db
 from meetings.mail.message import inline_css
 from meetings.mail.models import OutboxMessage
-from meetings.mail.outbox import Content, Recipient, queue_later
+from meetings.mail.outbox import Content, Recipient, queue_email, queue_later
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from meetings.participants.services import SentBy, reply_address, who_sent
 
@@ -270,3 +270,32 @@ class _Letter:
                                             delegated_from=delegated_from, reply_address=reply_address(participant))
         return Content(subject=self.subject, text_body=text, html_body=html, ics=ics.decode("utf-8"),
                        ics_method=self.method)
+
+
+def send_decline_counter(proposal, comment: str | None) -> None:
+    """Queue the organiser's "no" to a proposal of another time (:class:`~meetings.invitations.models.TimeProposal`):
+    an iTIP DECLINECOUNTER at the meeting's current SEQUENCE, with a few words in the proposer's
+    language saying the meeting stays where it is (and ``comment``, the organiser's own words).
+
+    Not marked Auto-Submitted: it answers what a person proposed, and their calendar should
+    show it to them.
+    """
+    participant, config = proposal.participant, current_app.config
+    language = participant.language or proposal.meeting.language or "en"
+    meeting = in_language(proposal.meeting, language)
+    with force_locale(language):
+        context = dict(meeting=meeting, participant=participant, proposal=proposal, comment=comment,
+                       rsvp_url=rsvp_url(participant), language=language)
+        text_body = render_template("emails/declinecounter.txt", **context)
+        html_body = render_template("emails/declinecounter.html", **context)
+        subject = _("Proposal of another time declined: %(title)s", title=meeting.title)
+    # Their reply address as ORGANIZER and Reply-To, as in their invitation: a new proposal
+    # from their calendar comes back as theirs.
+    replies_to = reply_address(participant)
+    ics = decline_counter(meeting, participant, organizer_email=replies_to or config["ORGANIZER_EMAIL"],
+                          organizer_name=config["ORGANIZER_NAME"], language=language,
+                          sequence=meeting.sequence, comment=comment)
+    queue_email(to_email=participant.email, to_name=participant.name, subject=subject, text_body=text_body,
+                html_body=inline_css(html_body), ics=ics.decode("utf-8"), ics_method="DECLINECOUNTER",
+                kind="declinecounter", language=language, meeting_id=meeting.id, participant_id=participant.id,
+                dedupe_key=f"declinecounter:{proposal.id}", reply_to=replies_to)

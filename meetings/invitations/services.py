@@ -8,17 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from meetings.core.database import among
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting, MeetingStatus
-from meetings.events.services import agenda_outside, record_sent_details, time_or_place_moved, update_pending
+from meetings.events.services import (agenda_outside, clashing_meetings, move_meeting, record_sent_details,
+                                     time_or_place_moved, update_pending)
+from meetings.events.signals import meeting_changed
 from meetings.events.queries import agenda_schedule
 from meetings.extensions import db
 from meetings.invitations import notifications
+from meetings.invitations.models import TimeProposal
+from meetings.invitations.states import ProposalReason, ProposalState
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
-from meetings.participants.services import add_invitee, remove_participant, sent_by
+from meetings.participants.services import add_invitee, clear_bouncing, remove_participant, sent_by
 from meetings.registration import services as seats
 
 ANSWERS = (ParticipantStatus.ACCEPTED, ParticipantStatus.TENTATIVE, ParticipantStatus.DECLINED)
@@ -325,6 +330,8 @@ def answer(participant: Participant, status: str, comment: str | None, *, in_cal
     # calendar app) since this row was read must not keep parts of its own beside this one.
     for name in ANSWER_COLUMNS:
         flag_modified(participant, name)
+    # Whoever answers receives mail: a bounce recorded earlier no longer holds.
+    clear_bouncing(participant)
     db.session.flush()
     if was_seated and status != ParticipantStatus.ACCEPTED and meeting.capacity is not None:
         # The seat given up goes to the first person on the waiting list.
@@ -370,6 +377,7 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
     db.session.add(substitute)
     participant.status = ParticipantStatus.DELEGATED
     participant.responded_at = utcnow()
+    clear_bouncing(participant)
     db.session.flush()
     if meeting.status == MeetingStatus.SCHEDULED:
         substitute.invited_at = utcnow()
@@ -382,3 +390,109 @@ def delegate(participant: Participant, colleague: Colleague) -> Participant:
 def schedule_for(meeting: Meeting):
     """The agenda with local times, for pages and emails."""
     return agenda_schedule(meeting)
+
+
+# --- proposals of another time (iTIP COUNTER) -----------------------------------------------
+
+def record_proposal(participant: Participant, *, starts_at, ends_at, comment: str | None = None,
+                    sequence: int = 0, inbound_message_id: int | None = None) -> TimeProposal:
+    """Keep an attendee's proposal to hold the meeting at ``starts_at``-``ends_at`` (aware
+    datetimes), made on the version with SEQUENCE ``sequence``. Flushes.
+
+    It is offered to the organiser (``open``) unless it can no longer be taken up: proposed
+    for an older version than the one sent since, for a cancelled meeting, or once the
+    meeting has begun; those are ``recorded`` with the reason. A newer proposal from the same
+    person replaces their open one. Raises :class:`InvitationError` ``proposal_times`` when
+    the end is not after the start.
+    """
+    if ends_at <= starts_at:
+        raise InvitationError("proposal_times")
+    meeting = participant.meeting
+    proposal = TimeProposal(meeting=meeting, participant=participant, starts_at=starts_at, ends_at=ends_at,
+                            comment=(comment or "").strip() or None, sequence=sequence,
+                            inbound_message_id=inbound_message_id, state=ProposalState.OPEN)
+    if meeting.status == MeetingStatus.CANCELLED:
+        proposal.state, proposal.reason = ProposalState.RECORDED, ProposalReason.CANCELLED
+    elif sequence < meeting.sequence:
+        proposal.state, proposal.reason = ProposalState.RECORDED, ProposalReason.STALE
+    elif meeting.starts_at <= utcnow():
+        proposal.state, proposal.reason = ProposalState.RECORDED, ProposalReason.PAST
+    if proposal.state == ProposalState.OPEN:
+        _close_open(meeting, ProposalReason.SUPERSEDED, participant=participant)
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def _close_open(meeting: Meeting, reason: ProposalReason, *, participant: Participant | None = None,
+                keep: TimeProposal | None = None) -> None:
+    query = update(TimeProposal).where(TimeProposal.meeting_id == meeting.id,
+                                       TimeProposal.state == ProposalState.OPEN)
+    if participant is not None:
+        query = query.where(TimeProposal.participant_id == participant.id)
+    if keep is not None:
+        query = query.where(TimeProposal.id != keep.id)
+    db.session.execute(query.values(state=ProposalState.RECORDED, reason=reason, decided_at=utcnow())
+                       .execution_options(synchronize_session="fetch"))
+
+
+def open_proposals(meeting: Meeting) -> list[TimeProposal]:
+    """The proposals of another time waiting for the organiser, oldest first, with their
+    proposers; one for a version older than the meeting's current one is not among them."""
+    query = (select(TimeProposal)
+             .where(TimeProposal.meeting_id == meeting.id, TimeProposal.state == ProposalState.OPEN,
+                    TimeProposal.sequence >= meeting.sequence)
+             .options(selectinload(TimeProposal.participant))
+             .order_by(TimeProposal.received_at, TimeProposal.id))
+    return list(db.session.scalars(query))
+
+
+def proposal_of(meeting: Meeting, proposal_id: int) -> TimeProposal | None:
+    """The meeting's proposal with this id, or None."""
+    proposal = db.session.get(TimeProposal, proposal_id)
+    return proposal if proposal is not None and proposal.meeting_id == meeting.id else None
+
+
+def _require_open_proposal(proposal: TimeProposal) -> None:
+    meeting = proposal.meeting
+    if proposal.state != ProposalState.OPEN or proposal.sequence < meeting.sequence:
+        raise InvitationError("proposal_closed")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvitationError(MeetingStatus.CANCELLED)
+
+
+def accept_proposal(proposal: TimeProposal) -> Meeting:
+    """Move the meeting to the proposed time, as saving the meeting form with those times
+    does (the agenda moves with the start), and close the other open proposals: the update
+    is then offered as after any change. Flushes.
+
+    Refused, changing nothing the caller keeps (it rolls back), with :class:`InvitationError`:
+    ``proposal_closed`` (answered, or made on an older version), ``cancelled``, ``proposal_past``
+    (the proposed start has passed), ``proposal_clash`` (another scheduled meeting at the venue
+    overlaps it), ``proposal_agenda`` (the agenda would fall outside the new time).
+    """
+    _require_open_proposal(proposal)
+    meeting = proposal.meeting
+    if proposal.starts_at <= utcnow():
+        raise InvitationError("proposal_past")
+    if clashing_meetings(meeting, proposal.starts_at, proposal.ends_at):
+        raise InvitationError("proposal_clash")
+    move_meeting(meeting, proposal.starts_at, proposal.ends_at)
+    if agenda_outside(meeting):
+        raise InvitationError("proposal_agenda")
+    proposal.state, proposal.decided_at = ProposalState.ACCEPTED, utcnow()
+    _close_open(meeting, ProposalReason.MOVED, keep=proposal)
+    db.session.flush()
+    # What saving the meeting form announces: receivers act on the change in this transaction.
+    meeting_changed.send(meeting)
+    return meeting
+
+
+def decline_proposal(proposal: TimeProposal, comment: str | None = None) -> None:
+    """Turn the proposal down and tell its proposer with an iTIP DECLINECOUNTER, in their
+    language, at the meeting's current SEQUENCE (``comment``: the organiser's words to them).
+    Flushes. Refused with :class:`InvitationError` ``proposal_closed`` or ``cancelled``."""
+    _require_open_proposal(proposal)
+    proposal.state, proposal.decided_at = ProposalState.DECLINED, utcnow()
+    db.session.flush()
+    notifications.send_decline_counter(proposal, (comment or "").strip() or None)

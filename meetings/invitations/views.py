@@ -16,7 +16,7 @@ from meetings.events.languages import in_language
 from meetings.events.models import Meeting, MeetingStatus
 from meetings.extensions import db, limiter
 from meetings.invitations import services
-from meetings.invitations.forms import AnswerForm, CancelForm, DelegateForm, UpdateForm
+from meetings.invitations.forms import AnswerForm, CancelForm, DeclineProposalForm, DelegateForm, UpdateForm
 from meetings.invitations.notifications import delegations, rsvp_url
 from meetings.mail.outbox import latest_per_participant
 from meetings.participants.labels import participant_state
@@ -44,6 +44,13 @@ ERRORS = {
     "own_address": lambda: _("This is your own address. Please enter your colleague’s address."),
     "bad_answer": lambda: _("Please choose an answer."),
     "full": lambda: _("Sorry, every seat is taken: the meeting is full. You can still answer tentative or decline."),
+    "proposal_closed": lambda: _("This proposal has been answered already, or the meeting changed since it was made."),
+    "proposal_past": lambda: _("The proposed time has passed: the meeting was not moved."),
+    "proposal_clash": lambda: _("Another meeting takes place at the same venue at the proposed time: the meeting "
+                                "was not moved."),
+    "proposal_agenda": lambda: _("At the proposed time the agenda would not fit into the meeting: the meeting was "
+                                 "not moved. Move it by hand and adjust the agenda."),
+    "proposal_times": lambda: _("The proposed end is not after the proposed start."),
 }
 
 
@@ -172,7 +179,8 @@ def responses(meeting_id: int):
         update_pending=update_pending, update_form=UpdateForm(formdata=None),
         asked_again=services.answers_asked_again(meeting) if update_pending else [],
         agenda_outside=services.agenda_outside(meeting) if update_pending else [],
-        blocked=services.sending_blocked(meeting), error_text=error_text, total=len(people))
+        blocked=services.sending_blocked(meeting), error_text=error_text, total=len(people),
+        proposals=[(proposal, _decline_form(proposal, formdata=None)) for proposal in services.open_proposals(meeting)])
 
 
 def _run(meeting: Meeting, action, success_message):
@@ -224,3 +232,39 @@ def cancel(meeting_id: int):
                     lambda n: ngettext("The meeting is cancelled; %(num)d cancellation queued.",
                                              "The meeting is cancelled; %(num)d cancellations queued.", n))
     return render_form("invitations/cancel.html", form, meeting=meeting)
+
+
+def _decline_form(proposal, **kwargs) -> DeclineProposalForm:
+    form = DeclineProposalForm(**kwargs)
+    # Several proposals share the page: each one's field needs an id of its own.
+    form.comment.id = form.comment.label.field_id = f"proposal-{proposal.id}-comment"
+    return form
+
+
+def _proposal_or_404(meeting: Meeting, proposal_id: int):
+    proposal = services.proposal_of(meeting, proposal_id)
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+@bp.route("/<int:meeting_id>/proposals/<int:proposal_id>/accept", methods=["POST"])
+def accept_proposal(meeting_id: int, proposal_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    proposal = _proposal_or_404(meeting, proposal_id)
+    return _run(meeting, lambda: services.accept_proposal(proposal),
+                lambda _moved: _("The meeting now takes place at the proposed time. Send the update so every "
+                                 "calendar follows."))
+
+
+@bp.route("/<int:meeting_id>/proposals/<int:proposal_id>/decline", methods=["POST"])
+def decline_proposal(meeting_id: int, proposal_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    proposal = _proposal_or_404(meeting, proposal_id)
+    form = _decline_form(proposal)
+    if not form.validate_on_submit():
+        flash(_("The message is too long (at most 1,000 characters)."), "error")
+        return redirect(url_for("invitations.responses", meeting_id=meeting.id), code=303)
+    name = proposal.participant.name or proposal.participant.email
+    return _run(meeting, lambda: services.decline_proposal(proposal, form.comment.data),
+                lambda _none: _("The proposal is declined; %(name)s is told so.", name=name))

@@ -49,7 +49,8 @@ _RECORD = (_table.update().where(_table.c.id == bindparam("b_id"), _table.c.stat
 # Columns the sender needs; loaded as plain rows so commits between sends cost no reloads.
 _CONTENT = (OutboxMessage.id, OutboxMessage.to_email, OutboxMessage.to_name, OutboxMessage.reply_to,
             OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.ics,
-            OutboxMessage.ics_method, OutboxMessage.language, OutboxMessage.message_id,
+            OutboxMessage.ics_method, OutboxMessage.attached_message, OutboxMessage.language,
+            OutboxMessage.message_id,
             OutboxMessage.attempts)
 
 

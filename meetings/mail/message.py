@@ -10,7 +10,8 @@ invitation (RFC 6047)::
         text/calendar; method=REQUEST  (no Content-Disposition: see calendar_part)
       application/ics  invite.ics      (the same calendar, as an attachment)
 
-Without a calendar: multipart/alternative (text and HTML) or plain text.
+Without a calendar: multipart/alternative (text and HTML) or plain text; with an email
+attached (a reply passed on), multipart/mixed of that and a message/rfc822 part.
 :func:`build_message` makes the tree as an :class:`~email.message.EmailMessage`
 (``policy.SMTP``: CRLF lines, RFC 2047 words for non-ASCII names; ``SMTPUTF8``
 when the recipient's mailbox itself is not ASCII), :func:`message_bytes` writes it.
@@ -18,16 +19,19 @@ when the recipient's mailbox itself is not ASCII), :func:`message_bytes` writes 
 from __future__ import annotations
 
 import binascii
+import io
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email import quoprimime
+from email import message_from_bytes
 from email.errors import HeaderParseError
+from email.generator import Generator
 from email.header import Header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
-from email.policy import EmailPolicy
+from email.policy import EmailPolicy, compat32
 from email.utils import format_datetime, parseaddr
 from functools import cache, lru_cache
 from typing import Protocol
@@ -96,6 +100,7 @@ class MailContent(Protocol):
     html_body: str | None
     ics: str | None
     ics_method: str | None
+    attached_message: bytes | None
     language: str
     message_id: str
 
@@ -222,6 +227,57 @@ def _attachment(ics: str) -> MIMEPart:
     return part
 
 
+def _seven_bit(data: bytes) -> bool:
+    return data.isascii() and b"\r" not in data and b"\0" not in data and all(
+        len(line) <= 998 for line in data.split(b"\n"))
+
+
+def _bodies_in_base64(raw: bytes) -> bytes:
+    """The email with every body that is not 7-bit written in base64 instead (its headers and
+    structure as they were), LF line ends. Done by hand: the email package's own recoding
+    follows the charset registry, which Flask-Mail changes for UTF-8."""
+    message = message_from_bytes(raw, policy=compat32)
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, str) and payload.isascii():
+            continue
+        data = part.get_payload(decode=True) or b""
+        del part["Content-Transfer-Encoding"]
+        part["Content-Transfer-Encoding"] = "base64"
+        part.set_payload(_base64(data).decode("ascii").replace("\r\n", "\n"))
+    out = io.StringIO()
+    Generator(out, policy=compat32.clone(linesep="\n"), mangle_from_=False).flatten(message)
+    return out.getvalue().encode("ascii")
+
+
+def _forwarded(raw: bytes) -> MIMEPart:
+    """An email as it came in, as a message/rfc822 attachment (RFC 2046 5.2.1) named original.eml.
+
+    RFC 2046 allows this type only in 7bit, 8bit or binary, and 8bit would need every server on
+    the way to take 8BITMIME: an original with 8-bit bodies has those bodies written again in
+    base64 (the email package's 7-bit form), headers and structure kept. One that even then is
+    not 7-bit (raw UTF-8 in its headers) goes in base64 whole, which mail programs still open.
+    """
+    part = MIMEPart(policy=SMTP)
+    text = raw.replace(b"\r\n", b"\n")
+    if not _seven_bit(text):
+        try:
+            text = _bodies_in_base64(raw)
+        except (UnicodeError, ValueError, LookupError, TypeError, IndexError):
+            pass
+    part["Content-Type"] = "message/rfc822"
+    part["Content-Disposition"] = 'attachment; filename="original.eml"'
+    if _seven_bit(text):
+        part["Content-Transfer-Encoding"] = "7bit"
+        part.set_payload(text.decode("ascii").replace("\n", "\r\n"))
+    else:
+        part["Content-Transfer-Encoding"] = "base64"
+        part.set_payload(_base64(raw).decode("ascii"))
+    return part
+
+
 def _text_part(text: str, subtype: str) -> MIMEPart:
     part = MIMEPart(policy=SMTP)
     part.set_content(text, subtype=subtype, charset="utf-8", cte="quoted-printable")
@@ -267,7 +323,13 @@ def build_message(content: MailContent, *, sender: str | tuple[str, str] | None,
     msg = EmailMessage(policy=SMTPUTF8 if needs_smtputf8(to_address) else SMTP)
     for name, value in _top_headers(content, to_address, sender_name, sender_address, date):
         msg[name] = value
-    if content.html_body or content.ics:
+    attached = getattr(content, "attached_message", None)
+    if attached is not None:
+        parts = [_text_part(content.text_body, "plain")]
+        if content.html_body:
+            parts = [_multipart("alternative", parts + [_text_part(content.html_body, "html")])]
+        _multipart("mixed", parts + [_forwarded(attached)], into=msg)
+    elif content.html_body or content.ics:
         parts = [_text_part(content.text_body, "plain")]
         if content.html_body:
             parts.append(_text_part(content.html_body, "html"))
@@ -390,8 +452,9 @@ def write_message(content: MailContent, *, sender: str | tuple[str, str] | None,
                   date: datetime | None = None) -> bytes:
     """The bytes of ``build_message(content, ...).as_bytes()``, written without the object model."""
     to_address = check_address(content.to_email)
-    if needs_smtputf8(to_address):
-        return build_message(content, sender=sender, date=date).as_bytes()  # rare: raw UTF-8 headers
+    if needs_smtputf8(to_address) or getattr(content, "attached_message", None) is not None:
+        # Rare: raw UTF-8 headers, or an email passed on with the original attached.
+        return build_message(content, sender=sender, date=date).as_bytes()
     sender_name, sender_address = sender_parts(sender)
     head = b"".join(_header(name, value)
                     for name, value in _top_headers(content, to_address, sender_name, sender_address, date))

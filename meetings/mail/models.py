@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meetings.core.enums import values_check
@@ -56,6 +56,9 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str | None] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text)
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    # A whole email carried along as a message/rfc822 attachment (e.g. a reply passed on to the
+    # organisers), as the bytes it came in.
+    attached_message: Mapped[bytes | None] = mapped_column(LargeBinary)
     # What the preparer needs to write the content (JSON), beyond meeting and participant.
     prepare_args: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), default="en")

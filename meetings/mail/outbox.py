@@ -92,7 +92,8 @@ def register_preparer(kinds: Iterable[str], preparer: Preparer) -> None:
 def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: str,
                 html_body: str | None = None, ics: str | None = None, ics_method: str | None = None,
                 kind: str, language: str, meeting_id: int | None = None, participant_id: int | None = None,
-                dedupe_key: str | None = None, reply_to: str | None = None) -> OutboxMessage:
+                dedupe_key: str | None = None, reply_to: str | None = None,
+                attached_message: bytes | None = None) -> OutboxMessage:
     """Add one email for one recipient to the outbox, in the current transaction (flushes, never commits).
 
     ``ics`` is the calendar for an invitation, update or cancellation; ``ics_method``
@@ -100,12 +101,17 @@ def queue_email(*, to_email: str, to_name: str | None, subject: str, text_body: 
     (e.g. ``"invitation:42:3"``): if a message with that key exists, it is returned and
     nothing new is queued. Raises :class:`OutboxError` for an address that is not one
     plain mailbox. Names and subjects are kept on one line, so they can never add a header.
+    ``attached_message`` (the bytes of a whole email) goes along as a message/rfc822 part.
     Delivery starts after the surrounding transaction commits.
     """
     values = _row(Recipient(to_email=to_email, to_name=to_name, language=language, meeting_id=meeting_id,
                             participant_id=participant_id, dedupe_key=dedupe_key), kind=kind, reply_to=reply_to)
     values.update(_content_columns(Content(subject=subject, text_body=text_body, html_body=html_body, ics=ics,
                                            ics_method=ics_method)))
+    if attached_message is not None:
+        if ics:
+            raise OutboxError("a calendar message carries no attached email")
+        values["attached_message"] = bytes(attached_message)
     if dedupe_key is None:
         message = OutboxMessage(**values)
         db.session.add(message)
@@ -154,6 +160,7 @@ def _row(recipient: Recipient, *, kind: str, reply_to: str | None = None) -> dic
     return dict(
         created_at=now, kind=kind, to_email=address, to_name=one_line(recipient.to_name) or None,
         reply_to=reply_address, subject=None, text_body=None, html_body=None, ics=None, ics_method=None,
+        attached_message=None,
         prepare_args=json.dumps(recipient.args, sort_keys=True) if recipient.args else None,
         language=recipient.language or "en", status=QUEUED, attempts=0, next_attempt_at=now,
         message_id=new_message_id(current_app.config["MAIL_DEFAULT_SENDER"]),

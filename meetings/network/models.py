@@ -61,6 +61,10 @@ class Contact(db.Model):
     feed_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A reminder alarm this many minutes before each meeting in the personal feed, if asked for.
     feed_alarm_minutes: Mapped[int | None] = mapped_column()
+    # Mail to the address came back undelivered: when, and what the report said (cleared when
+    # the person answers again).
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_detail: Mapped[str | None] = mapped_column(String(300))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
     groups: Mapped[list["Group"]] = relationship(secondary=group_members, back_populates="members")

@@ -79,6 +79,10 @@ class Participant(db.Model):
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail to the address came back undelivered (a bounce): when, and what the report said.
+    # Cleared when the person answers again.
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_detail: Mapped[str | None] = mapped_column(String(300))
 
     @property
     def organisation_label(self) -> str:

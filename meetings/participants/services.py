@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Group, Organisation, group_members
@@ -272,3 +273,47 @@ def participant_by_email(meeting: Meeting, email: str | None) -> Participant | N
     return db.session.scalar(select(Participant).where(Participant.meeting_id == meeting.id,
                                                        func.lower(Participant.email) == email)
                              .order_by(Participant.id).limit(1))
+
+
+def mark_bouncing(participant: Participant, detail: str | None) -> None:
+    """Record that mail to the participant's address came back undelivered (and so on their
+    contact, when they have one), with what the report said. Flushes."""
+    now = utcnow()
+    detail = " ".join((detail or "").split())[:300] or None
+    participant.bounced_at, participant.bounce_detail = now, detail
+    if participant.contact_id is not None:
+        db.session.execute(update(Contact).where(Contact.id == participant.contact_id)
+                           .values(bounced_at=now, bounce_detail=detail))
+    db.session.flush()
+
+
+def clear_bouncing(participant: Participant) -> None:
+    """The person answered: their address works again, for this meeting and on their contact. Flushes."""
+    if participant.bounced_at is None and participant.contact_id is None:
+        return
+    participant.bounced_at, participant.bounce_detail = None, None
+    if participant.contact_id is not None:
+        db.session.execute(update(Contact).where(Contact.id == participant.contact_id, Contact.bounced_at.is_not(None))
+                           .values(bounced_at=None, bounce_detail=None))
+    db.session.flush()
+
+
+def mark_address_bouncing(email: str, detail: str | None) -> int:
+    """Mail to ``email`` came back undelivered and nothing says for which meeting: mark the
+    contact with that address and its participants in meetings not yet over. Flushes;
+    returns how many rows (participants and contact) were marked."""
+    address = (email or "").strip().lower()
+    if not address:
+        return 0
+    now = utcnow()
+    detail = " ".join((detail or "").split())[:300] or None
+    ongoing = select(Meeting.id).where(Meeting.ends_at > now)
+    result = db.session.execute(update(Participant)
+                                .where(func.lower(Participant.email) == address, Participant.meeting_id.in_(ongoing))
+                                .values(bounced_at=now, bounce_detail=detail)
+                                .execution_options(synchronize_session="fetch"))
+    contacts = db.session.execute(update(Contact).where(func.lower(Contact.email) == address)
+                                  .values(bounced_at=now, bounce_detail=detail)
+                                  .execution_options(synchronize_session="fetch"))
+    db.session.flush()
+    return result.rowcount + contacts.rowcount

@@ -465,3 +465,50 @@ def test_delegation_names_the_colleague_and_whom_they_stand_in_for(bare_app, val
     validated(colleague)
     assert icalendar.Calendar.from_ical(delegator).events[0]["ATTENDEE"].params["DELEGATED-TO"] == \
         "mailto:bas@example.nl"
+
+
+# --- declining a proposal of another time ------------------------------------------------------
+
+def decline_counter(m, participant=None, **kw):
+    kw.setdefault("language", "en")
+    return builder.decline_counter(m, participant or Participant(), organizer_email="cluster@meetings.test",
+                                   organizer_name="Cluster office", **kw)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "nl"])
+@pytest.mark.parametrize("comment", [None, NASTY])
+def test_declinecounter_passes_itip_checks(bare_app, validated, language, comment):
+    data = decline_counter(meeting(sequence=3), Participant(status="accepted", name=NASTY), language=language,
+                           comment=comment)
+    parsed = validated(data)  # libical's restriction check included (see LIBICAL_DIFFERS_FROM_RFC_5546)
+    assert parsed["method"] == "DECLINECOUNTER"
+    (event,) = parsed["events"]
+    assert event["uid"] == "m1@cluster-meetings" and event["sequence"] == 3
+    assert event["organizer"]["value"] == "mailto:cluster@meetings.test"
+    (attendee,) = event["attendees"]
+    assert attendee["value"] == "mailto:jan@example.org" and attendee["params"]["partstat"] == "ACCEPTED"
+    assert "rsvp" not in attendee["params"]
+    assert event["start"] is None and event["summary"] is None and event["location"] is None
+    text = lines(data)
+    assert not any(line.startswith(("DTSTART", "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION", "BEGIN:VTIMEZONE"))
+                   for line in text)
+    (comment_line,) = [line for line in text if line.startswith("COMMENT")]
+    if comment is None:
+        assert comment_line != "COMMENT:"
+    comment_value = str(icalendar.Calendar.from_ical(data).events[0]["COMMENT"])
+    assert comment_value == (builder.plain(NASTY).strip() if comment else comment_value)
+
+
+def test_declinecounter_comment_is_in_the_proposers_language(bare_app):
+    words = {language: str(icalendar.Calendar.from_ical(decline_counter(meeting(), language=language))
+                           .events[0]["COMMENT"]) for language in ("en", "de", "nl")}
+    assert words["en"] == "The organiser keeps the meeting at the time planned."
+    assert len(set(words.values())) == 3
+
+
+def test_declinecounter_echoes_the_sequence_given(bare_app):
+    event = icalendar.Calendar.from_ical(decline_counter(meeting(sequence=5), sequence=5)).events[0]
+    assert int(event["SEQUENCE"]) == 5
+    stamp = datetime(2030, 3, 1, 10, 0, 5, 123, tzinfo=timezone.utc)
+    event = icalendar.Calendar.from_ical(decline_counter(meeting(), stamp=stamp)).events[0]
+    assert event["DTSTAMP"].dt == stamp.replace(microsecond=0)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.calendar.checks import CalendarCheckError, byte_checks, ical_js, libical, strict_ical
+from tests.calendar.checks import (LIBICAL_DIFFERS_FROM_RFC_5546, CalendarCheckError, byte_checks, ical_js, libical,
+                                   libical_raw, strict_ical, validate_all)
 
 GOOD = (
     "BEGIN:VCALENDAR\r\n"
@@ -100,3 +101,49 @@ def test_ical_js_reads_rdate_lists_wrongly_which_is_why_we_use_rules(node):
     rdates = (GOOD.replace("RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "RDATE:20290325T020000,20300331T020000")
               .replace("RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "RDATE:20291028T030000,20301027T030000"))
     assert ical_js(rdates)["events"][0]["start"]["iso"] != "2030-07-04T10:00:00+02:00"
+
+
+DECLINECOUNTER = (
+    "BEGIN:VCALENDAR\r\n"
+    "VERSION:2.0\r\n"
+    "PRODID:-//Cluster Meetings//Meeting Manager//EN\r\n"
+    "METHOD:DECLINECOUNTER\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:m1@cluster-meetings\r\n"
+    "DTSTAMP:20300201T093015Z\r\n"
+    "SEQUENCE:2\r\n"
+    "ORGANIZER;CN=Cluster office:mailto:cluster@meetings.test\r\n"
+    "ATTENDEE;PARTSTAT=ACCEPTED:mailto:jan@example.org\r\n"
+    "COMMENT:We keep the time.\r\n"
+    "END:VEVENT\r\n"
+    "END:VCALENDAR\r\n"
+)
+
+
+def test_libical_table_differs_from_rfc_5546_only_where_named(libical_available):
+    """libical's table for DECLINECOUNTER allows no ATTENDEE and no SEQUENCE, which RFC 5546
+    3.2.8 requires; those two lines alone are set aside, and nothing else."""
+    raw = libical_raw(DECLINECOUNTER)
+    assert len(raw) == 2 and all(line.endswith(known) for line, known in
+                                 zip(sorted(raw), LIBICAL_DIFFERS_FROM_RFC_5546["DECLINECOUNTER"]))
+    assert libical(DECLINECOUNTER) == []
+    # What 3.2.8 forbids is still caught.
+    with_time = DECLINECOUNTER.replace("COMMENT", "SUMMARY:Core\r\nCOMMENT")
+    assert any("SUMMARY" in error for error in libical(with_time))
+    # And a REQUEST without an ATTENDEE still fails: the exception is for DECLINECOUNTER only.
+    assert any("ATTENDEE" in error for error in libical(GOOD.replace("VERSION:2.0\r\n",
+                                                                      "VERSION:2.0\r\nMETHOD:REQUEST\r\n")))
+
+
+def test_byte_checks_let_a_declinecounter_go_without_dtstart_and_only_it():
+    byte_checks(DECLINECOUNTER.encode())
+    with pytest.raises(CalendarCheckError, match="carries DTSTART"):
+        byte_checks(DECLINECOUNTER.replace("SEQUENCE:2\r\n", "SEQUENCE:2\r\nDTSTART:20300704T080000Z\r\n").encode())
+    with pytest.raises(CalendarCheckError, match="no DTSTART"):
+        byte_checks(DECLINECOUNTER.replace("METHOD:DECLINECOUNTER", "METHOD:REQUEST").encode())
+
+
+def test_a_declinecounter_passes_every_check(node, libical_available):
+    parsed = validate_all(DECLINECOUNTER.encode())
+    (event,) = parsed["events"]
+    assert parsed["method"] == "DECLINECOUNTER" and event["start"] is None and event["sequence"] == 2

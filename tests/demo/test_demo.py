@@ -1,7 +1,7 @@
 """``flask demo load`` and ``flask demo login``: the demo cluster on an empty database."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -285,3 +285,16 @@ def test_organiser_pages_offer_nothing_to_send_after_loading(demo, client):
     invitees = text_of(client.get(f"/manage/meetings/{upcoming.id}/invitees"))
     assert "Everyone on the list is already invited." in invitees
     assert "On the list, not yet invited" not in invitees
+
+
+def test_the_next_meeting_shows_one_proposal_of_another_time(demo, client):
+    from meetings.demo.data import PROPOSAL_COMMENT
+    from meetings.invitations.services import open_proposals
+
+    upcoming = meeting("core-team-meeting-")
+    (proposal,) = open_proposals(upcoming)
+    assert proposal.participant.language == "de"
+    assert proposal.starts_at - upcoming.starts_at == timedelta(hours=3)
+    login(client, DEMO_EMAIL, DEMO_PASSWORD)
+    responses = text_of(client.get(f"/manage/meetings/{upcoming.id}/responses"))
+    assert "Proposals of another time" in responses and PROPOSAL_COMMENT in responses

@@ -151,13 +151,15 @@ def test_a_token_of_a_deleted_participant_no_longer_works(sent):
     assert (message.state, message.reason) == (InboundState.HELD, Reason.NOT_A_PARTICIPANT)
 
 
-def test_delegation_from_a_calendar_is_recorded_until_it_is_handled(sent):
+def test_delegation_from_a_calendar_invites_the_colleague(sent):
+    """Only DELEGATED-TO names the colleague (no line of their own): they are invited under their
+    address's local part, as with "send a colleague instead" (tests/inbound/test_counter.py has more)."""
     meeting, (anna, *_) = sent
     message = receive(mail(reply_calendar(meeting.uid, anna.email, "DELEGATED", delegated_to="col@example.org"),
                            to=reply_to(anna)))
-    assert (message.state, message.reason, message.detail) == (InboundState.RECORDED,
-                                                               Reason.DELEGATION_NOT_HANDLED, "col@example.org")
-    assert fresh(anna).status == "invited"
+    assert (message.state, message.reason, message.detail) == (InboundState.APPLIED, Reason.DELEGATED,
+                                                               "col@example.org")
+    assert fresh(anna).status == "delegated"
 
 
 def test_needs_action_is_no_answer(sent):

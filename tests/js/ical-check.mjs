@@ -77,8 +77,9 @@ const events = root.getAllSubcomponents('vevent').map((component) => {
     description: event.description ?? null,
     location: event.location ?? null,
     url: text(component, 'url'),
-    start: timeInfo(event.startDate),
-    end: timeInfo(event.endDate),
+    // A DECLINECOUNTER or REFRESH carries no DTSTART, and ical.js derives the end from the start.
+    start: component.hasProperty('dtstart') ? timeInfo(event.startDate) : null,
+    end: component.hasProperty('dtstart') ? timeInfo(event.endDate) : null,
     dtstamp: timeInfo(component.getFirstPropertyValue('dtstamp')),
     last_modified: timeInfo(component.getFirstPropertyValue('last-modified')),
     sequence: event.sequence,

@@ -67,7 +67,7 @@ def test_plain_text_message_is_one_part(mail_app, smtp_server):
     assert email.get_content_charset() == "utf-8"
 
 
-@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL", "DECLINECOUNTER"])
 def test_invitation_has_the_imip_tree(mail_app, smtp_server, method):
     ics = calendar(method)
     queue(html_body=HTML, ics=ics, kind="invitation")

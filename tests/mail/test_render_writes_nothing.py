@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import render_template
@@ -68,7 +69,11 @@ def test_rendering_an_email_writes_nothing(tokenless, template):
     context = dict(meeting=meeting, participant=tokenless, post=post, schedule=agenda_schedule(meeting), language="en",
                    manage_url="http://meetings.test/manage", confirm_url="http://meetings.test/confirm",
                    rsvp_url="http://meetings.test/rsvp", link="http://meetings.test/link",
-                   meeting_url="http://meetings.test/meeting", post_url="http://meetings.test/post", kind="invitation")
+                   meeting_url="http://meetings.test/meeting", post_url="http://meetings.test/post", kind="invitation",
+                   # A proposal of another time (declinecounter) and a mail passed on (inbound_forward).
+                   proposal=SimpleNamespace(starts_at=meeting.starts_at, ends_at=meeting.ends_at), comment="No.",
+                   parsed=SimpleNamespace(sender="lena@example.org", sender_name="Lena", subject="Late",
+                                          body_text="Ten minutes late."))
     with writes() as seen:
         body = render_template(template, **context)
         assert not db.session.new and not db.session.dirty
