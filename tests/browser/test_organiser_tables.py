@@ -7,9 +7,11 @@ import pytest
 
 from meetings.core.types import utcnow
 from meetings.extensions import db
+from meetings.inbound import services as inbound
 from meetings.invitations import notifications
 from tests import factories
 from tests.blog.helpers import make_post
+from tests.inbound.replies import mail, reply_calendar
 from tests.browser.conftest import log_in, readable, serious_violations
 from tests.mail.helpers import queue
 
@@ -24,7 +26,9 @@ LONG = "Fraunhofer-Institut für Produktionstechnologie und Automatisierung"
 @pytest.fixture
 def busy_network(app, admin_user):
     """A meeting with invitees (some present), its mails in the outbox (one failed with a long
-    error), a post on it, a group, and the rest of what the organiser pages list."""
+    error), a post on it, a group, calendar replies received (one answered, one held for the
+    organiser), and the rest of what the organiser pages list."""
+    app.config.update(INBOUND_ADDRESS="rsvp@meetings.test")
     org = factories.make_organisation(name=LONG, country="DE")
     people = [factories.make_contact(name=f"Maximiliane Mustermann-Schulze {n}", organisation=org,
                                      email=f"maximiliane.mustermann-schulze.{n}@produktionstechnologie.example")
@@ -41,16 +45,24 @@ def busy_network(app, admin_user):
                         "Recipient address rejected: User unknown in virtual mailbox table"
     make_post(title="What we learnt about robotics in SME production", meeting=meeting)
     db.session.commit()
-    return meeting, group, failed
+    answered = participants[0]
+    inbound.receive(mail(reply_calendar(meeting.uid, answered.email, "ACCEPTED"), sender=answered.email,
+                         to=f"rsvp+{answered.reply_token}@meetings.test"), door="http")
+    forwarded = "a.colleague.who.got.the.invitation.forwarded@produktionstechnologie.example"
+    held = inbound.receive(mail(reply_calendar(meeting.uid, forwarded, "ACCEPTED"), sender=forwarded,
+                                to=f"rsvp+{participants[1].reply_token}@meetings.test"), door="http")
+    assert held.state == "held"
+    return meeting, group, failed, held
 
 
-def organiser_pages(meeting, group, failed) -> list[str]:
+def organiser_pages(meeting, group, failed, received) -> list[str]:
     m = f"/manage/meetings/{meeting.id}"
     return ["/manage/posts/", "/manage/mail/", f"/manage/mail/{failed.id}", "/manage/mail/?status=failed",
             "/manage/accounts/", "/manage/profile", "/manage/meetings/", m, f"{m}/invitees", f"{m}/responses",
             f"{m}/participants", f"{m}/participants/questions", f"{m}/record", f"{m}/record/sheet",
             "/manage/venues/", "/manage/organisations/", "/manage/contacts/", "/manage/groups/",
-            f"/manage/groups/{group.id}", "/manage/meetings/topics/"]
+            f"/manage/groups/{group.id}", "/manage/meetings/topics/", "/manage/mail/received/",
+            f"/manage/mail/received/{received.id}", "/manage/calendar-replies", "/manage/reports/"]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
