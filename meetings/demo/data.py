@@ -21,7 +21,7 @@ from meetings.events.services import add_agenda_item, save_meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Organisation
 from meetings.network.services import save_contact, save_group, save_organisation
-from meetings.invitations.services import record_proposal, send_invitations
+from meetings.invitations.services import answer, record_proposal, send_invitations
 from meetings.mail.outbox import message_ids, prepare, record_sent
 from meetings.participants.models import ParticipantStatus
 from meetings.participants.services import invite_contacts
@@ -236,6 +236,7 @@ KICK_OFF_ACTIONS = [
 ]
 KICK_OFF_NEXT = "before the summer holidays"
 # What the member who proposed a later start for the next Core Team meeting wrote.
+CALENDAR_ANSWER_COMMENT = "Ik kom met de trein uit Enschede."
 PROPOSAL_COMMENT = "Vormittags habe ich eine Vorlesung; ab 13 Uhr könnte ich dabei sein."
 KICK_OFF_POST_PUBLISHED = datetime(2024, 6, 12, 8, 0, tzinfo=timezone.utc)
 
@@ -406,6 +407,9 @@ def load_demo(today: date | None = None) -> DemoSummary:
     # One member proposed another time from their calendar ("propose new time"), for the
     # organiser to accept or decline on the responses page.
     proposer = next(p for p in invited_next if p.language == "de")
+    # Another accepted with the Accept button of their calendar app (an iTIP REPLY).
+    answer(next(p for p in invited_next if p.language == "nl"), ParticipantStatus.ACCEPTED,
+           CALENDAR_ANSWER_COMMENT, in_calendar=True)
     record_proposal(proposer, starts_at=next_meeting.starts_at + timedelta(hours=3),
                     ends_at=next_meeting.ends_at + timedelta(hours=3), sequence=next_meeting.sequence,
                     comment=PROPOSAL_COMMENT)

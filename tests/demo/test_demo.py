@@ -134,7 +134,11 @@ def test_next_core_team_meeting_is_scheduled_before_the_summer(demo):
     assert upcoming.venue.name != "High Tech Factory"
     participants = db.session.scalars(select(Participant).where(Participant.meeting_id == upcoming.id)).all()
     assert len(participants) == len(db.session.scalar(select(Group).where(Group.name == "Core Team")).members)
-    assert {p.status for p in participants} == {"invited"}
+    # One member answered with their calendar app's Accept button; the others have not yet.
+    assert sorted(p.status for p in participants).count("invited") == len(participants) - 1
+    (answered,) = [p for p in participants if p.status != "invited"]
+    assert answered.status == "accepted" and answered.answered_in_calendar_at is not None
+    assert answered.language == "nl"
     assert len(upcoming.agenda_items) >= 3
 
 
@@ -287,8 +291,8 @@ def test_organiser_pages_offer_nothing_to_send_after_loading(demo, client):
     assert "On the list, not yet invited" not in invitees
 
 
-def test_the_next_meeting_shows_one_proposal_of_another_time(demo, client):
-    from meetings.demo.data import PROPOSAL_COMMENT
+def test_the_next_meeting_shows_a_proposal_and_an_answer_from_a_calendar_app(demo, client):
+    from meetings.demo.data import CALENDAR_ANSWER_COMMENT, PROPOSAL_COMMENT
     from meetings.invitations.services import open_proposals
 
     upcoming = meeting("core-team-meeting-")
@@ -298,3 +302,4 @@ def test_the_next_meeting_shows_one_proposal_of_another_time(demo, client):
     login(client, DEMO_EMAIL, DEMO_PASSWORD)
     responses = text_of(client.get(f"/manage/meetings/{upcoming.id}/responses"))
     assert "Proposals of another time" in responses and PROPOSAL_COMMENT in responses
+    assert "in the calendar app" in responses and CALENDAR_ANSWER_COMMENT in responses
