@@ -54,7 +54,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("INBOUND_IMAP_PASSWORD", "(empty)", "IMAP password"),
     ("INBOUND_IMAP_FOLDER", "INBOX", "folder whose new messages are read"),
     ("INBOUND_IMAP_PROCESSED_FOLDER", "Processed", "folder read messages are moved to (made when missing); empty, or a server that cannot move or copy there: they stay, flagged `\\Seen` and `$MeetingsProcessed`"),
-    ("INBOUND_FETCH_INTERVAL", "60", "seconds between reads of the IMAP mailbox, by the web process or, with CELERY_BROKER_URL, the Celery worker's schedule (INBOUND_IMAP_HOST set); `0`: only by `flask mail fetch` (e.g. from cron)"),
+    ("INBOUND_FETCH_INTERVAL", "60", "seconds between reads of the IMAP mailbox (INBOUND_IMAP_HOST set; each read also applies again what failed) or, without a mailbox, between retries of what failed, by the web process or, with CELERY_BROKER_URL, the Celery worker's schedule; `0`: only by `flask mail fetch` (e.g. from cron)"),
     ("INBOUND_WEBHOOK_SECRET", "(empty: `POST /inbound/mail` answers 404)", "bearer secret a mail service sends to `POST /inbound/mail` with the raw message; at least 24 characters"),
     ("INBOUND_MAX_BYTES", "26214400 (25 MB)", "largest incoming message taken whole: the HTTP door answers 413 above it; IMAP and LMTP keep its headers only, recorded as too large"),
 ]

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from meetings.extensions import db
 from meetings.inbound.imap import Mailbox, MailboxError, MailboxSettings
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 # Messages read before those done are moved away in one command.
 MOVE_BATCH = 50
 FETCH_JOB = "inbound-fetch"
+# Without a mailbox to read (replies come by LMTP or HTTP), what failed is applied again on its own.
+RETRY_JOB = "inbound-retry"
 
 
 class StorageUnavailable(Exception):
@@ -149,10 +151,27 @@ def scheduled_fetch() -> None:
         log.info("Read %d message(s) from the reply mailbox: %s", report.read, dict(report.states))
 
 
+def scheduled_retry() -> None:
+    """Apply again, on the schedule, the messages whose applying failed: logged, never raised."""
+    try:
+        retried = retry_failed()
+    except SQLAlchemyError as error:
+        log.warning("Applying failed incoming mail again failed: %s", error)
+        db.session.remove()
+        return
+    if retried:
+        log.info("Applied %d incoming message(s) that had failed", retried)
+
+
 def init_doors(app: Flask) -> None:
-    """Read the mailbox every INBOUND_FETCH_INTERVAL seconds when INBOUND_IMAP_HOST is set."""
+    """Every INBOUND_FETCH_INTERVAL seconds: read the mailbox when INBOUND_IMAP_HOST is set (which
+    also applies again what failed); else, when INBOUND_ADDRESS is set, apply again what failed."""
     from meetings.mail.runner import run_every
 
     interval = float(app.config["INBOUND_FETCH_INTERVAL"])
-    if app.config["INBOUND_IMAP_HOST"] and interval > 0:
+    if interval <= 0:
+        return
+    if app.config["INBOUND_IMAP_HOST"]:
         run_every(app, FETCH_JOB, interval, scheduled_fetch)
+    elif app.config["INBOUND_ADDRESS"]:
+        run_every(app, RETRY_JOB, interval, scheduled_retry)

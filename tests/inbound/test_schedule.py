@@ -78,8 +78,15 @@ def test_a_mailbox_that_is_down_does_not_stop_the_timer(app, _schema, tmp_path, 
 @pytest.mark.parametrize("settings", [{"INBOUND_FETCH_INTERVAL": 60.0},
                                       {"INBOUND_FETCH_INTERVAL": 0.0, "INBOUND_IMAP_HOST": "imap.example"}])
 def test_no_timer_without_a_mailbox_or_with_interval_0(app, _schema, tmp_path, settings):
+    from meetings.inbound.doors import RETRY_JOB
+
     served = serving_app(tmp_path, _schema, **settings)
     assert periodic_job(served, FETCH_JOB) is None
+    retry = periodic_job(served, RETRY_JOB)
+    # Replies still come to INBOUND_ADDRESS by the other doors: what failed is retried, unless 0.
+    assert (retry is not None) == (settings["INBOUND_FETCH_INTERVAL"] > 0)
+    if retry is not None:
+        retry.stop()
 
 
 def test_with_celery_the_worker_beat_reads_it_and_the_web_process_does_not(app, _schema, tmp_path):
@@ -107,3 +114,36 @@ def test_the_worker_runs_the_fetch_task(app, _schema, dovecot_server, tmp_path, 
         wait_for(lambda: box.messages("INBOX") == [])
     with served.app_context():
         db.engine.dispose()
+
+
+def test_without_a_mailbox_what_failed_is_applied_again_on_the_timer(app, _schema, tmp_path, monkeypatch):
+    from meetings.inbound import handlers, services
+    from meetings.inbound.doors import RETRY_JOB
+    from meetings.inbound.states import InboundState
+
+    app.config.update(INBOUND_ADDRESS=INBOUND)
+    plain = handlers._handlers["plain"]
+
+    def broken(*args):
+        raise RuntimeError("the disk was full")
+
+    monkeypatch.setitem(handlers._handlers, "plain", broken)
+    failed = services.receive(mail(None, subject="Ten minutes late", msgid="<late@client.example>"), door="lmtp")
+    assert failed.state == InboundState.FAILED and "the disk was full" in failed.error
+    monkeypatch.setitem(handlers._handlers, "plain", plain)
+
+    def state() -> str:
+        db.session.expire_all()
+        return db.session.get(InboundMessage, failed.id).state
+
+    served = serving_app(tmp_path, _schema, INBOUND_FETCH_INTERVAL=0.1)
+    assert periodic_job(served, FETCH_JOB) is None
+    job = periodic_job(served, RETRY_JOB)
+    try:
+        assert job is not None and job.running
+        wait_for(lambda: state() != InboundState.FAILED)
+    finally:
+        job.stop()
+        with served.app_context():
+            db.engine.dispose()
+    assert state() in (InboundState.FORWARDED, InboundState.RECORDED)
