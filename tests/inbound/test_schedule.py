@@ -87,6 +87,8 @@ def test_no_timer_without_a_mailbox_or_with_interval_0(app, _schema, tmp_path, s
     assert (retry is not None) == (settings["INBOUND_FETCH_INTERVAL"] > 0)
     if retry is not None:
         retry.stop()
+    with served.app_context():
+        db.engine.dispose()
 
 
 def test_with_celery_the_worker_beat_reads_it_and_the_web_process_does_not(app, _schema, tmp_path):
