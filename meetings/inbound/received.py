@@ -25,7 +25,7 @@ SOURCE_SHOWN = 64 * 1024
 
 @bp.app_context_processor
 def received_labels() -> dict:
-    return {"inbound_state_labels": STATE_LABELS, "inbound_door_labels": DOOR_LABELS,
+    return {"InboundState": InboundState, "inbound_state_labels": STATE_LABELS, "inbound_door_labels": DOOR_LABELS,
             "inbound_state_label": state_label, "inbound_reason_label": reason_label,
             "inbound_door_label": door_label}
 

@@ -34,7 +34,7 @@ def calendar_replies(meeting) -> dict:
     """What the responses page shows of calendar replies: whether they are read, and those held."""
     reading = bool(current_app.config["INBOUND_ADDRESS"])
     held = services.held_messages(meeting) if reading and meeting.id else []
-    return {"reading": reading, "held": [(message, services.sender_of(message)) for message in held],
+    return {"reading": reading, "held_replies": [(message, services.sender_of(message)) for message in held],
             "reason_label": reason_label, "not_a_participant": Reason.NOT_A_PARTICIPANT}
 
 

@@ -12,7 +12,12 @@ from sqlalchemy import String, select, text
 from werkzeug.routing import BuildError
 
 from meetings.blog.models import Post
+from flask import current_app
+
 from meetings.extensions import db
+from meetings.inbound.models import InboundMessage
+from meetings.inbound.states import InboundState, Reason
+from meetings.invitations.services import record_proposal
 from meetings.followup.models import ActionItem
 from meetings.mail.models import OutboxMessage
 from meetings.registration.models import RegistrationQuestion
@@ -242,6 +247,22 @@ def seed() -> dict[str, list]:
     failed = OutboxMessage(kind="invitation", to_email="anna@example.org", subject="Invitation", text_body="Hi",
                            message_id="<fuzz@meetings.test>", status="failed")
     db.session.add_all([action, draft, published, failed])
+    # Calendar replies are read: a reply held for the organiser (from someone not on the list),
+    # one whose applying failed (to retry), and a proposal of another time, each with its buttons.
+    current_app.config["INBOUND_ADDRESS"] = "rsvp@meetings.test"
+    db.session.flush()
+    held_reply = InboundMessage(message_id="<held@client.example>", raw=b"Subject: Accepted\r\n\r\n", size=24,
+                                door="http", sender="guest@example.org", subject="Accepted: Robotics Day",
+                                method="REPLY", kind="calendar", state=InboundState.HELD,
+                                reason=Reason.NOT_A_PARTICIPANT, meeting_id=meeting.id, attempts=1)
+    failed_reply = InboundMessage(message_id="<failed@client.example>", raw=b"Subject: Late\r\n\r\nLate.",
+                                  size=26, door="lmtp", sender="anna@example.org", subject="Late", kind="plain",
+                                  state=InboundState.FAILED, error="OperationalError: database is locked",
+                                  attempts=1)
+    db.session.add_all([held_reply, failed_reply])
+    proposal = record_proposal(invitee, starts_at=meeting.starts_at + timedelta(hours=2),
+                               ends_at=meeting.ends_at + timedelta(hours=2), comment="After lunch?",
+                               sequence=meeting.sequence)
     # Names with letters outside ASCII, for the case variants of DUPLICATE_NAMES and
     # DUPLICATE_EMAILS (not URL parts: the pages visited stay the same).
     factories.make_topic(name="Ökologie", slug="okologie")
@@ -252,7 +273,8 @@ def seed() -> dict[str, list]:
     return {
         "meeting_id": [meeting.id, held.id, draft_meeting.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
         "contact_id": [contact.id], "group_id": [group.id], "user_id": [organiser.id, other_user.id],
-        "topic_id": [topic.id], "post_id": [draft.id, published.id], "message_id": [failed.id],
+        "topic_id": [topic.id], "post_id": [draft.id, published.id],
+        "message_id": sorted({failed.id, held_reply.id, failed_reply.id}), "proposal_id": [proposal.id],
         "action_id": [action.id], "item_id": [item.id for item in meeting.agenda_items + held.agenda_items],
         "question_id": list(db.session.scalars(select(RegistrationQuestion.id))),
         "participant_id": [invitee.id, registered.id, pending.id, waiting.id, attendee.id],
@@ -342,8 +364,14 @@ UNSHOWN = {
 }
 
 
+# POST endpoints that take no form, each with where its bad input is tested.
+NOT_FORMS = {"inbound_webhook.receive_mail": "raw messages from mail services: tests/inbound/test_webhook.py"}
+
+
 def post_endpoints(app) -> set[str]:
-    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    """Every endpoint that takes a form posted from a page."""
+    return {rule.endpoint for rule in app.url_map.iter_rules()
+            if "POST" in rule.methods and rule.endpoint not in NOT_FORMS}
 
 
 def fresh_world(app) -> dict[str, list]:

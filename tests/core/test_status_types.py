@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from meetings.blog.models import Post, PostStatus
 from meetings.events.models import Meeting, MeetingStatus
 from meetings.extensions import db
+from meetings.inbound.states import InboundState
 from meetings.mail.models import OutboxMessage, OutboxStatus
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 from tests.blog.helpers import make_post
@@ -28,9 +29,20 @@ ENUMS = {
     MeetingStatus: "meetings/events/states.py",
     OutboxStatus: "meetings/mail/models.py",
     PostStatus: "meetings/blog/models.py",
+    InboundState: "meetings/inbound/states.py",
 }
 # The same word meaning something else: (file, the text around it).
-UNRELATED = {("meetings/blog/services.py", 'sub(entry, "published",')}  # the Atom element <published>
+UNRELATED = {
+    ("meetings/blog/services.py", 'sub(entry, "published",'),  # the Atom element <published>
+    ("meetings/inbound/states.py", 'DELEGATED = "delegated"'),  # why a reply was applied: a reason code
+    ("meetings/inbound/mailbox.py", 'action != "failed"'),  # a delivery report's Action field (RFC 3464)
+    ("meetings/inbound/counter.py", '_DELEGATION_REFUSED = {"cancelled"'),  # invitations' error codes
+    ("meetings/inbound/received.py", 'Blueprint("received"'),  # the received-mail pages' name
+    # Where a proposal of another time stands (ProposalState, its own enum).
+    ("meetings/invitations/states.py", 'ACCEPTED = "accepted"'),
+    ("meetings/invitations/states.py", 'DECLINED = "declined"'),
+    ("meetings/invitations/states.py", 'RECORDED = "recorded"'),
+}
 # A string given to these is a message id for translation, not a value.
 GETTEXT = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
 
