@@ -3,6 +3,10 @@
 :func:`services.resolve` found whose they are."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from meetings.core.timezones import start_of_day, to_local
+from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.inbound.handlers import handles, record
 from meetings.inbound.models import InboundMessage
@@ -17,6 +21,29 @@ _RECORDED = {ProposalReason.STALE: Reason.STALE_SEQUENCE, ProposalReason.CANCELL
              ProposalReason.PAST: Reason.MEETING_STARTED}
 
 
+def proposed_times(parsed: Parsed, meeting: Meeting) -> tuple[datetime, datetime] | None:
+    """The start and end (UTC) a COUNTER proposes, or None when it names no time.
+
+    Without an end (DURATION alone is rare) the meeting keeps its length. Whole days
+    (DTSTART;VALUE=DATE, as calendars propose for an all-day event) are those days in the
+    meeting's zone, DTEND being the day after the last; for a meeting with times, the
+    proposed day keeps the meeting's local hours.
+    """
+    length = meeting.ends_at - meeting.starts_at
+    if parsed.dtstart is not None:
+        return parsed.dtstart, parsed.dtend or parsed.dtstart + length
+    if parsed.start_date is None:
+        return None
+    zone = meeting.timezone
+    if meeting.all_day:
+        first_local, end_local = (to_local(moment, zone).date() for moment in (meeting.starts_at, meeting.ends_at))
+        end = parsed.end_date or parsed.start_date + (end_local - first_local)
+        return start_of_day(parsed.start_date, zone), start_of_day(end, zone)
+    # The local hours on that day, in that day's offset.
+    starts_at = datetime.combine(parsed.start_date, to_local(meeting.starts_at, zone).timetz())
+    return starts_at.astimezone(timezone.utc), (starts_at + length).astimezone(timezone.utc)
+
+
 @handles("COUNTER")
 def counter(message: InboundMessage, parsed: Parsed, participant: Participant | None) -> None:
     """The attendee proposes another start and end: kept as a proposal for the organiser to
@@ -27,18 +54,18 @@ def counter(message: InboundMessage, parsed: Parsed, participant: Participant | 
         return record(message, Reason.NOT_AN_INVITEE, participant.kind)
     if participant.status == ParticipantStatus.CANCELLED:
         return record(message, Reason.REMOVED_INVITEE)
-    if parsed.dtstart is None:
+    times = proposed_times(parsed, meeting)
+    if times is None:
         return record(message, Reason.NO_PROPOSED_TIME)
-    # A proposal without an end (DURATION alone is rare) keeps the meeting's length.
-    ends_at = parsed.dtend or parsed.dtstart + (meeting.ends_at - meeting.starts_at)
+    starts_at, ends_at = times
     if message.id is None:
         db.session.flush()
     try:
-        proposal = invitations.record_proposal(participant, starts_at=parsed.dtstart, ends_at=ends_at,
+        proposal = invitations.record_proposal(participant, starts_at=starts_at, ends_at=ends_at,
                                                comment=parsed.comment or parsed.body_text,
                                                sequence=parsed.sequence, inbound_message_id=message.id)
     except invitations.InvitationError:
-        return record(message, Reason.PROPOSAL_TIMES, f"{parsed.dtstart.isoformat()} – {ends_at.isoformat()}")
+        return record(message, Reason.PROPOSAL_TIMES, f"{starts_at.isoformat()} – {ends_at.isoformat()}")
     if proposal.state != ProposalState.OPEN:
         return record(message, _RECORDED.get(proposal.reason, proposal.reason),
                       f"SEQUENCE {parsed.sequence}, the meeting is at {meeting.sequence}"

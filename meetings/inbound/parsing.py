@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email import errors as email_errors
 from email import policy
 from email.message import EmailMessage, Message
@@ -112,6 +112,9 @@ class Parsed:
     comment: str | None = None
     dtstart: datetime | None = None
     dtend: datetime | None = None
+    # DTSTART and DTEND as whole days (VALUE=DATE; DTEND the day after the last).
+    start_date: date | None = None
+    end_date: date | None = None
     location: str | None = None
     body_text: str | None = None
     token: str | None = None
@@ -279,6 +282,11 @@ def _typed_text(message: Message) -> str | None:
     return None
 
 
+def _day(prop) -> date | None:
+    value = getattr(prop, "dt", None) if prop is not None else None
+    return value if isinstance(value, date) and not isinstance(value, datetime) else None
+
+
 def _aware(prop) -> datetime | None:
     value = getattr(prop, "dt", None) if prop is not None else None
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -351,6 +359,7 @@ def _calendar_fields(text: str, mime_method: str | None, sender: str | None) -> 
         delegated_from=chosen.delegated_from if chosen else None,
         organizer=_address(str(event.get("ORGANIZER") or "")), comment=_text(event.get("COMMENT")),
         dtstart=_aware(event.get("DTSTART")), dtend=_aware(event.get("DTEND")),
+        start_date=_day(event.get("DTSTART")), end_date=_day(event.get("DTEND")),
         location=_text(event.get("LOCATION")))
     if not attendees:
         fields.update(problem=Reason.NO_ATTENDEE, detail="the VEVENT names no ATTENDEE")

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetings.core.enums import values_check
+from meetings.core.timezones import start_of_day, to_local
 from meetings.core.types import UTCDateTime, utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
@@ -43,3 +44,10 @@ class TimeProposal(db.Model):
 
     meeting: Mapped[Meeting] = relationship()
     participant: Mapped[Participant] = relationship()
+
+    @property
+    def whole_days(self) -> bool:
+        """Whole days of an all-day meeting (both ends at a local midnight): shown as days."""
+        zone = self.meeting.timezone
+        return bool(self.meeting.all_day) and all(
+            start_of_day(to_local(moment, zone).date(), zone) == moment for moment in (self.starts_at, self.ends_at))

@@ -3,7 +3,7 @@ door uses: COUNTER shaped as Outlook and Google Calendar send it, REPLY with PAR
 as Thunderbird does (tests/inbound/shapes.py says where each shape comes from)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -16,8 +16,11 @@ from meetings.invitations.models import TimeProposal
 from meetings.invitations.states import ProposalState
 from meetings.participants.models import Participant, ParticipantStatus
 from tests.inbound import shapes
-from tests.inbound.conftest import INBOUND, reply_to
+from tests.inbound.conftest import reply_to
 from tests.invitations.helpers import outbox
+from tests.factories import make_all_day_meeting, make_contact, make_participant
+from tests.helpers import post_form
+from tests.inbound.replies import mail
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -156,3 +159,51 @@ def test_declining_answers_to_the_proposers_reply_address(sent):
                                           to=reply_to(anna), msgid="<counter-google-2@google.com>"),
                     door="http", recipient=reply_to(anna))
     assert again.state == InboundState.APPLIED and again.participant_id == anna.id
+
+
+def _days_counter(meeting, participant, first: str, after_last: str | None) -> bytes:
+    """A COUNTER proposing whole days (DTSTART;VALUE=DATE), as calendars write one for an
+    all-day event (RFC 5545 3.6.1: DTEND is the day after the last)."""
+    lines = ["BEGIN:VCALENDAR", "PRODID:-//Google Inc//Google Calendar 70.9054//EN", "VERSION:2.0",
+             "METHOD:COUNTER", "BEGIN:VEVENT", f"DTSTART;VALUE=DATE:{first}"]
+    lines += [f"DTEND;VALUE=DATE:{after_last}"] if after_last else []
+    lines += ["DTSTAMP:20261203T093000Z", f"ORGANIZER:mailto:{reply_to(participant)}", f"UID:{meeting.uid}",
+              f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{participant.email}", f"SEQUENCE:{meeting.sequence}",
+              "END:VEVENT", "END:VCALENDAR", ""]
+    return mail("\r\n".join(lines), sender=participant.email, to=reply_to(participant), method="COUNTER",
+                subject="New event time proposed: Summer school")
+
+
+def test_other_days_proposed_for_an_all_day_meeting_are_offered_and_accepted(inbound, organiser_client):
+    from meetings.core.timezones import start_of_day
+
+    meeting = make_all_day_meeting(date(2027, 7, 1), date(2027, 7, 2), title="Summer school", slug="summer")
+    ben = make_participant(meeting, make_contact(name="Ben", email="ben@example.de", language="de"))
+    invitations.send_invitations(meeting)
+    db.session.commit()
+    message = receive(_days_counter(meeting, ben, "20270705", "20270707"), door="http", recipient=reply_to(ben))
+    assert (message.state, message.reason) == (InboundState.APPLIED, Reason.PROPOSED)
+    (proposal,) = invitations.open_proposals(meeting)
+    assert proposal.starts_at == start_of_day(date(2027, 7, 5), "Europe/Amsterdam")
+    assert proposal.ends_at == start_of_day(date(2027, 7, 7), "Europe/Amsterdam")
+    page = organiser_client.get(f"/manage/meetings/{meeting.id}/responses")
+    assert "5–6 July 2027" in page.get_data(as_text=True)
+    response = post_form(organiser_client, f"/manage/meetings/{meeting.id}/proposals/{proposal.id}/accept", {},
+                         form_url=f"/manage/meetings/{meeting.id}/responses")
+    assert page.status_code == 200 and response.status_code in (302, 303)
+    db.session.expire_all()
+    moved = db.session.get(type(meeting), meeting.id)
+    assert moved.all_day and (moved.starts_at, moved.ends_at) == (proposal.starts_at, proposal.ends_at)
+
+
+def test_a_day_proposed_without_an_end_keeps_the_meetings_length_and_hours(sent):
+    meeting, (anna, ben, chloe) = sent
+    local = meeting.starts_at.astimezone(AMSTERDAM)
+    day = local.date() + timedelta(days=3)
+    message = receive(_days_counter(meeting, anna, day.strftime("%Y%m%d"), None), door="http",
+                      recipient=reply_to(anna))
+    assert message.state == InboundState.APPLIED
+    (proposal,) = invitations.open_proposals(meeting)
+    assert proposal.starts_at.astimezone(AMSTERDAM).date() == day
+    assert proposal.starts_at.astimezone(AMSTERDAM).time() == local.time()
+    assert proposal.ends_at - proposal.starts_at == meeting.ends_at - meeting.starts_at

@@ -3,7 +3,6 @@ the original attached, automatic replies are only recorded, delivery reports mar
 that bounced (shapes in tests/inbound/shapes.py, each saying where it comes from)."""
 from __future__ import annotations
 
-from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import func, select
