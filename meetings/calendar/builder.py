@@ -58,7 +58,9 @@ PARTSTAT_BY_STATUS = {
     ParticipantStatus.WAITING: "TENTATIVE",
     ParticipantStatus.CANCELLED: "DECLINED",
 }
-METHODS = ("REQUEST", "CANCEL", "DECLINECOUNTER")
+# What an invitation of a participant carries, and every METHOD the builder writes.
+INVITATION_METHODS = ("REQUEST", "CANCEL")
+METHODS = (*INVITATION_METHODS, "DECLINECOUNTER")
 
 # Stand-ins for a participant's own values while the part all participants share is built:
 # random per process, so no text a person enters can look like one.
@@ -477,7 +479,7 @@ class Invitation:
     def __init__(self, meeting, *, method: str, organizer_email: str, organizer_name: str | None,
                  base_url: str, language: str, stamp: datetime | None = None, sequence: int | None = None,
                  agenda=None, message: str | None = None):
-        if method not in ("REQUEST", "CANCEL"):
+        if method not in INVITATION_METHODS:
             raise ValueError(f"unsupported METHOD {method!r}")
         with force_locale(language):
             answer_link = _("Your answer: %(url)s", url=_LINK_MARK)

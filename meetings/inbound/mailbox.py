@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 
 from meetings.inbound.handlers import handles, record
 from meetings.inbound.models import InboundMessage
-from meetings.inbound.parsing import REPLY_TOKEN, Parsed, reply_token
+from meetings.inbound.parsing import Parsed, reply_token
 from meetings.inbound.states import InboundState, Reason
 from meetings.mail.message import AddressError, check_address, inline_css, sender_parts
 from meetings.mail.outbox import queue_email
-from meetings.participants.models import Participant
+from meetings.participants.models import REPLY_TOKEN_SHAPE, Participant
 from meetings.participants.services import mark_address_bouncing, mark_bouncing, participant_by_reply_token
 
 
@@ -121,7 +121,7 @@ def failures(raw: bytes) -> tuple[list[Failure], str | None]:
                 message_from_bytes(part.get_payload(decode=True) or b"", policy=policy.compat32)
             addresses = [str(returned.get(name) or "") for name in ("Reply-To", "From", "Sender")]
             token = reply_token(addresses, current_app.config["INBOUND_ADDRESS"])
-    return found, token if token and REPLY_TOKEN.fullmatch(token) else None
+    return found, token if token and REPLY_TOKEN_SHAPE.fullmatch(token) else None
 
 
 @handles("bounce")

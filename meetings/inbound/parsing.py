@@ -19,12 +19,11 @@ from email.utils import getaddresses, parseaddr
 import icalendar
 
 from meetings.inbound.states import InboundKind, Reason
+from meetings.participants.models import REPLY_TOKEN_SHAPE
 
 # Above this a message is kept as it came and not read: no calendar reply is near it.
 # The default of :func:`parse`; the app passes its INBOUND_MAX_BYTES, the doors' limit too.
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
-# What ``new_reply_token`` makes: lowercase base32 of 160 bits.
-REPLY_TOKEN = re.compile(r"[a-z2-7]{32}")
 CALENDAR_TYPES = ("text/calendar", "application/ics")
 # Where the reply address may be found when the door does not say (first found wins).
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc")
@@ -187,7 +186,7 @@ def reply_token(addresses: list[str], inbound_address: str | None) -> str | None
             continue
         if base_local is not None and (head != base_local or domain != base_domain):
             continue
-        if REPLY_TOKEN.fullmatch(token):
+        if REPLY_TOKEN_SHAPE.fullmatch(token):
             return token
     return None
 

@@ -290,9 +290,10 @@ def held_message(meeting: Meeting, message_id: int) -> InboundMessage | None:
     return db.session.scalar(query)
 
 
-def sender_of(message: InboundMessage) -> tuple[str | None, str | None]:
-    """Who a held calendar message speaks for: (name, address) of its ATTENDEE."""
-    parsed = parse_message(message.raw, message.recipient)
+def sender_of(message: InboundMessage, parsed: Parsed | None = None) -> tuple[str | None, str | None]:
+    """Who a held calendar message speaks for: (name, address) of its ATTENDEE (``parsed``:
+    the message read already, if it was)."""
+    parsed = parsed or parse_message(message.raw, message.recipient)
     line = parsed.attendee_for(parsed.attendee) or (parsed.attendees[0] if parsed.attendees else None)
     if line is None:
         return parsed.sender_name, parsed.sender
@@ -310,7 +311,7 @@ def accept_held(message: InboundMessage) -> None:
     parsed = parse_message(message.raw, message.recipient)
     meeting = message.meeting
     if message.reason == Reason.NOT_A_PARTICIPANT:
-        name, address = sender_of(message)
+        name, address = sender_of(message, parsed)
         if not address:
             raise InboundError("no_address")
         participant = invitations.add_and_invite(meeting, name, address, meeting.language or "en")

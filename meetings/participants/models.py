@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from datetime import datetime
 
@@ -28,6 +29,10 @@ def new_reply_token() -> str:
     survive that, as it must survive being put in ``rsvp+<token>@domain``.
     """
     return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
+
+
+# What new_reply_token() makes; anything else in a reply address is no token.
+REPLY_TOKEN_SHAPE = re.compile(r"[a-z2-7]{32}")
 
 
 class Participant(db.Model):

@@ -18,12 +18,10 @@ from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
 from meetings.network.models import Contact, Group, Organisation, group_members
-from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
+from meetings.participants.models import REPLY_TOKEN_SHAPE, Participant, ParticipantKind, ParticipantStatus
 
 # What new_token() makes: URL-safe base64. Anything else is refused before the database sees it.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-# What new_reply_token() makes: lowercase base32 (160 bits).
-REPLY_TOKEN_SHAPE = re.compile(r"[a-z2-7]{32}")
 
 
 @dataclass
