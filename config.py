@@ -190,7 +190,7 @@ _PROVIDER_KEYS = {"name", "issuer", "client_id", "client_secret", "label"}
 
 
 def _provider_label(given: Any, where: str) -> dict[str, str]:
-    """A button label as one string, or as ``{"en": ..., "de": ...}`` by language."""
+    """The provider's name on its button ("Sign in with ..."), as one string, or as ``{"en": ..., "de": ...}`` by language."""
     labels = {"en": given} if isinstance(given, str) else given
     if not isinstance(labels, dict) or not labels or not all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in labels.items()):
