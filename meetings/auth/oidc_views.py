@@ -121,8 +121,9 @@ def identity_add(user_id: int):
             db.session.commit()
             flash(_("Identity linked."), "success")
             return redirect(url_for("auth.user_edit", user_id=user.id)), 303
-    return render_form("auth/user_form.html", UserForm(obj=user), user=user, link_form=form,
-                       identities=identities_of(user), provider_names=provider_names())
+    # The errors are the link form's; the account form beside it is shown as it is.
+    return render_template("auth/user_form.html", form=UserForm(obj=user), user=user, link_form=form,
+                           identities=identities_of(user), provider_names=provider_names()), 422
 
 
 @bp.route("/manage/accounts/identities/<int:identity_id>/delete", methods=["POST"])
