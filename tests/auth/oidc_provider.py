@@ -16,12 +16,13 @@ import warnings
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
+import pytest
 import requests
 from werkzeug.serving import make_server
 
 with warnings.catch_warnings():
     # The package imports Authlib's older modules, which announce their successors.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     import oidc_provider_mock
 
 CLIENT_ID = "meetings-app"
@@ -33,7 +34,7 @@ class MockProvider:
 
     def __init__(self, **options):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore")
             self.provider = oidc_provider_mock.app(**options)
         self.requests: list[dict] = []
         self.reset()
@@ -161,3 +162,36 @@ def providers_setting(partner: MockProvider, stale: MockProvider, offline_port: 
 
 # id_tokens of the "stale" provider expired ten minutes before they were made.
 STALE_OPTIONS = {"access_token_max_age": timedelta(minutes=-10)}
+
+
+# --- OpenID Connect providers on loopback -------------------------------------------
+
+@pytest.fixture(scope="session")
+def _oidc_servers():
+    partner, stale = MockProvider().start(), MockProvider(**STALE_OPTIONS).start()
+    yield partner, stale
+    partner.stop()
+    stale.stop()
+
+
+@pytest.fixture
+def oidc_provider(_oidc_servers):
+    """The "partner" provider, behaving and with nothing recorded at the start of each test."""
+    partner, stale = _oidc_servers
+    partner.reset()
+    stale.reset()
+    yield partner
+    partner.reset()
+
+
+@pytest.fixture
+def stale_provider(_oidc_servers):
+    """The "stale" provider: its id_tokens have expired when they arrive."""
+    return _oidc_servers[1]
+
+
+@pytest.fixture
+def oidc_settings(_oidc_servers):
+    """OIDC_PROVIDERS for partner, stale, and an offline provider, as create_app reads them."""
+    from config import oidc_providers
+    return {"OIDC_PROVIDERS": oidc_providers(providers_setting(*_oidc_servers, closed_port()))}
