@@ -20,6 +20,8 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+import authlib.deprecate  # noqa: F401  (it sets its warnings to "always" when first imported)
+
 with warnings.catch_warnings():
     # The package imports Authlib's older modules, which announce their successors.
     warnings.simplefilter("ignore")
