@@ -52,7 +52,7 @@ class SignInRefused(Exception):
 def init_oidc(app: Flask) -> None:
     """One Authlib client per configured provider, kept with this app (tests make many apps)."""
     oauth = OAuth(app)
-    for provider in app.config.get("OIDC_PROVIDERS", ()):
+    for provider in app.config["OIDC_PROVIDERS"]:
         oauth.register(
             provider["name"],
             client_id=provider["client_id"],
@@ -70,7 +70,7 @@ def discovery_url(issuer: str) -> str:
 
 def providers() -> tuple[dict[str, Any], ...]:
     """The configured providers, in the order of the setting."""
-    return tuple(current_app.config.get("OIDC_PROVIDERS", ()))
+    return tuple(current_app.config["OIDC_PROVIDERS"])
 
 
 def provider_or_404(name: str) -> dict[str, Any]:
