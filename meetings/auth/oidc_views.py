@@ -98,7 +98,7 @@ def provider_names() -> dict[str, str]:
 
 
 def link_form() -> LinkIdentityForm:
-    form = LinkIdentityForm(prefix="link")
+    form = LinkIdentityForm()
     form.provider.choices = _provider_choices()
     return form
 

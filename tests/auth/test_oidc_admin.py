@@ -23,13 +23,13 @@ def test_account_page_lists_links_and_offers_the_providers(admin_client, oidc_pr
     db.session.commit()
     html = text_of(admin_client.get(f"/manage/accounts/{user.id}"))
     assert "olga-sub" in html and "Partner ID" in html
-    assert 'for="link-provider"' in html and 'for="link-subject"' in html
+    assert 'for="provider"' in html and 'for="subject"' in html
 
 
 def test_administrator_links_an_identity_that_then_signs_in(admin_client, client_factory, oidc_provider):
     user = make_user(email="olga@partner.example")
     response = post_form(admin_client, f"/manage/accounts/{user.id}/identities",
-                         {"link-provider": "partner", "link-subject": "olga-sub"}, form_url=f"/manage/accounts/{user.id}")
+                         {"provider": "partner", "subject": "olga-sub"}, form_url=f"/manage/accounts/{user.id}")
     assert response.status_code == 303
     identity = db.session.scalar(select(LinkedIdentity))
     assert (identity.user_id, identity.issuer, identity.subject) == (user.id, oidc_provider.issuer, "olga-sub")
@@ -39,9 +39,9 @@ def test_administrator_links_an_identity_that_then_signs_in(admin_client, client
 
 
 @pytest.mark.parametrize("data,message", [
-    ({"link-provider": "partner", "link-subject": ""}, "Please enter the subject."),
-    ({"link-provider": "partner", "link-subject": "taken-sub"}, "This identity is linked to an account already."),
-    ({"link-provider": "nowhere", "link-subject": "x"}, "Not a valid choice"),
+    ({"provider": "partner", "subject": ""}, "Please enter the subject."),
+    ({"provider": "partner", "subject": "taken-sub"}, "This identity is linked to an account already."),
+    ({"provider": "nowhere", "subject": "x"}, "Not a valid choice"),
 ])
 def test_link_form_refuses_at_the_field(admin_client, oidc_provider, data, message):
     other = make_user()
@@ -107,7 +107,7 @@ def test_organisers_who_are_no_administrators_cannot_manage_sign_in(client, oidc
     login(client, "plain@example.org", PASSWORD)
     assert client.get("/manage/accounts/sign-in-domains").status_code == 403
     token_page = "/manage/profile"
-    for url, data in ((f"/manage/accounts/{user.id}/identities", {"link-provider": "partner", "link-subject": "x"}),
+    for url, data in ((f"/manage/accounts/{user.id}/identities", {"provider": "partner", "subject": "x"}),
                       (f"/manage/accounts/identities/{identity.id}/delete", {}),
                       ("/manage/accounts/sign-in-domains", {"provider": "partner", "domain": "x.example"}),
                       (f"/manage/accounts/sign-in-domains/{entry.id}/delete", {})):
