@@ -56,6 +56,8 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("INBOUND_IMAP_PROCESSED_FOLDER", "Processed", "folder read messages are moved to (made when missing); empty, or a server that cannot move or copy there: they stay, flagged `\\Seen` and `$MeetingsProcessed`"),
     ("INBOUND_FETCH_INTERVAL", "60", "seconds between reads of the IMAP mailbox (INBOUND_IMAP_HOST set; each read also applies again what failed) or, without a mailbox, between retries of what failed, by the web process or, with CELERY_BROKER_URL, the Celery worker's schedule; `0`: only by `flask mail fetch` (e.g. from cron)"),
     ("INBOUND_WEBHOOK_SECRET", "(empty: `POST /inbound/mail` answers 404)", "bearer secret a mail service sends to `POST /inbound/mail` with the raw message; at least 24 characters"),
+    ("OIDC_PROVIDERS", "(empty: passwords only)", "JSON list of OpenID Connect providers organisers may sign in with, each `{\"name\", \"issuer\", \"client_id\", \"client_secret\", \"label\"}` (see [Signing in with a partner's account](#signing-in-with-a-partners-account)); checked when the app starts"),
+    ("PASSWORD_LOGIN", "true", "`false`: the login page offers only the OIDC_PROVIDERS and refuses passwords (needs at least one provider)"),
     ("INBOUND_MAX_BYTES", "26214400 (25 MB)", "largest incoming message taken whole: the HTTP door answers 413 above it; IMAP and LMTP keep its headers only, recorded as too large"),
 ]
 
@@ -182,6 +184,70 @@ def _webhook_secret(value: str | None) -> str | None:
     return value or None
 
 
+_PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+_PROVIDER_KEYS = {"name", "issuer", "client_id", "client_secret", "label"}
+
+
+def _provider_label(given: Any, where: str) -> dict[str, str]:
+    """The provider's name on its button ("Sign in with ..."), as one string, or as ``{"en": ..., "de": ...}`` by language."""
+    labels = {"en": given} if isinstance(given, str) else given
+    if not isinstance(labels, dict) or not labels or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in labels.items()):
+        raise ConfigError(f"{where}: \"label\" must be a text, or an object of texts by language "
+                          '({"en": "Partner account", "de": "Partnerkonto"})')
+    return {language.strip().lower(): text.strip() for language, text in labels.items()}
+
+
+def oidc_providers(raw: str | None) -> tuple[dict[str, Any], ...]:
+    """OIDC_PROVIDERS: a JSON list of providers, each with a name (used in its addresses), an
+    issuer (https; http only on this machine), a client id and secret, and a button label."""
+    import json
+    from urllib.parse import urlsplit
+
+    if not (raw or "").strip():
+        return ()
+    try:
+        given = json.loads(raw)
+    except ValueError as error:
+        raise ConfigError(f"OIDC_PROVIDERS is not valid JSON ({error})") from None
+    if not isinstance(given, list):
+        raise ConfigError("OIDC_PROVIDERS must be a JSON list of providers: "
+                          '[{"name": "partner", "issuer": "https://...", "client_id": "...", '
+                          '"client_secret": "...", "label": "..."}]')
+    providers: list[dict[str, Any]] = []
+    for number, item in enumerate(given, start=1):
+        where = f"OIDC_PROVIDERS, provider {number}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where} must be a JSON object")
+        missing = sorted(_PROVIDER_KEYS - item.keys())
+        unknown = sorted(item.keys() - _PROVIDER_KEYS)
+        if missing or unknown:
+            raise ConfigError(f"{where}: " + "; ".join(
+                part for part in (missing and f"missing {', '.join(missing)}",
+                                  unknown and f"unknown {', '.join(unknown)}") if part))
+        name = item["name"]
+        if not isinstance(name, str) or not _PROVIDER_NAME.fullmatch(name):
+            raise ConfigError(f"{where}: \"name\" must be 1 to 40 lowercase letters, digits or "
+                              f"hyphens, not {name!r}")
+        where = f"OIDC_PROVIDERS, provider {name!r}"
+        if any(p["name"] == name for p in providers):
+            raise ConfigError(f"{where} is named twice")
+        issuer = item["issuer"]
+        parts = urlsplit(issuer) if isinstance(issuer, str) else None
+        secure = parts is not None and (parts.scheme == "https" or (
+            parts.scheme == "http" and (parts.hostname or "") in {h.strip("[]") for h in _LOOPBACK_HOSTS}))
+        if parts is None or not parts.hostname or not secure or parts.query or parts.fragment:
+            raise ConfigError(f"{where}: \"issuer\" must be an https address without query or "
+                              f"fragment (http only for localhost), not {issuer!r}")
+        for key in ("client_id", "client_secret"):
+            if not isinstance(item[key], str) or not item[key].strip():
+                raise ConfigError(f"{where}: \"{key}\" must be a non-empty text")
+        providers.append({"name": name, "issuer": issuer, "client_id": item["client_id"].strip(),
+                          "client_secret": item["client_secret"], "label": _provider_label(item["label"], where)})
+    return tuple(providers)
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary from ``environ`` (default: os.environ)."""
     env = dict(os.environ if environ is None else environ)
@@ -204,6 +270,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         base_url = _development_base_url(env.get("FLASK_RUN_HOST"), _count(env, "FLASK_RUN_PORT", 5000))
     imap_tls = _choice("INBOUND_IMAP_TLS", env.get("INBOUND_IMAP_TLS"), IMAP_TLS_MODES, "ssl")
     processed = env.get("INBOUND_IMAP_PROCESSED_FOLDER")
+    providers = oidc_providers(env.get("OIDC_PROVIDERS"))
+    password_login = _bool(env.get("PASSWORD_LOGIN"), default=True)
+    if not password_login and not providers:
+        raise ConfigError("PASSWORD_LOGIN is false but OIDC_PROVIDERS names no provider: nobody could log in")
     return {
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,
@@ -247,6 +317,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "INBOUND_FETCH_INTERVAL": _seconds(env, "INBOUND_FETCH_INTERVAL", 60.0, minimum=0.0),
         "INBOUND_WEBHOOK_SECRET": _webhook_secret(env.get("INBOUND_WEBHOOK_SECRET")),
         "INBOUND_MAX_BYTES": _count(env, "INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024),
+        "OIDC_PROVIDERS": providers,
+        "PASSWORD_LOGIN": password_login,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -67,8 +67,10 @@ def register_i18n(app: Flask) -> None:
 
 def register_auth(app: Flask) -> None:
     from meetings.auth.access import init_login
+    from meetings.auth.oidc import init_oidc
 
     init_login(app)
+    init_oidc(app)
 
 
 def register_signals() -> None:
@@ -101,6 +103,7 @@ def register_mail_content() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from meetings.auth.oidc_views import bp as oidc_bp
     from meetings.auth.views import bp as auth_bp
     from meetings.blog.views import bp as blog_bp
     from meetings.blog.views import record_drafts as blog_drafts_bp
@@ -127,7 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from meetings.core.routing import IdConverter
 
     app.url_map.converters["int"] = IdConverter
-    for blueprint in (site_bp, auth_bp, network_bp, network_public_bp, venues_bp,
+    for blueprint in (site_bp, auth_bp, oidc_bp, network_bp, network_public_bp, venues_bp,
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
                       registration_bp, registration_admin_bp, reports_bp, inbound_bp, received_bp,

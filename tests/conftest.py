@@ -133,9 +133,15 @@ def _fresh_globals(sender, **extra):
 
 
 @pytest.fixture
-def app(_schema, tmp_path):
+def app_settings():
+    """Settings that tests of one folder or module add to the test config (override it there)."""
+    return {}
+
+
+@pytest.fixture
+def app(_schema, tmp_path, app_settings):
     """The app on an empty database, with an app context pushed for the test."""
-    application = create_app(testing_config(tmp_path / "instance", _schema))
+    application = create_app(testing_config(tmp_path / "instance", _schema, **app_settings))
     # Requests reuse the app context pushed here, and with it ``g``, where Flask-Login
     # keeps the user: start each request with an empty ``g``, as in production.
     request_started.connect(_fresh_globals, application)

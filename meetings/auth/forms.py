@@ -34,3 +34,18 @@ class ProfileForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200, message=_password_length)])
     confirm = PasswordField(_l("Repeat new password"), validators=[EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class LinkIdentityForm(BaseForm):
+    """An administrator lets a provider identity sign in as an account."""
+    provider = SelectField(_l("Provider"), choices=[])
+    subject = StringField(_l("Subject (the provider's id of the person)"),
+                          description=_l("Shown to the person when a sign-in without a link is refused."),
+                          validators=[InputRequired(message=_l("Please enter the subject.")), Length(max=255)])
+
+
+class SignInDomainForm(BaseForm):
+    """An administrator lets a provider's people with a verified email at a domain in."""
+    provider = SelectField(_l("Provider"), choices=[])
+    domain = StringField(_l("Email domain"), description=_l("For example partner.example: people whose verified email ends in @partner.example."),
+                         filters=[lower_strip], validators=[InputRequired(message=_l("Please enter a domain.")), Length(max=253)])

@@ -1,14 +1,17 @@
 """Login, logout, one's own profile, and the administrators' account pages."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from meetings.auth.access import has_remember_cookie, require_admin, safe_next, start_session
 from meetings.auth.forms import LoginForm, ProfileForm, UserForm
+from meetings.auth.identities import identities_of
 from meetings.auth.models import User
+from meetings.auth.oidc import providers
+from meetings.auth.oidc_views import link_form, provider_names
 from meetings.auth.services import (AccountError, admin_count, authenticate, change_active, change_password,
                                     create_user, find_user)
 from meetings.core.views import render_form
@@ -22,6 +25,10 @@ bp = Blueprint("auth", __name__)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("events.index")))
+    if not current_app.config["PASSWORD_LOGIN"]:
+        # Only the providers' buttons; a password sent anyway is refused, whatever it is.
+        status = 403 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=None, providers=providers(), refused=status == 403), status
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
@@ -30,7 +37,7 @@ def login():
             start_session(user, remember=form.remember.data)
             return redirect(safe_next(url_for("events.index")))
         form.password.errors.append(_("Email or password is wrong."))
-    return render_form("auth/login.html", form)
+    return render_form("auth/login.html", form, providers=providers())
 
 
 @bp.route("/logout", methods=["POST"])
@@ -120,4 +127,11 @@ def user_edit(user_id: int):
                 start_session(user, remember=has_remember_cookie())
             flash(_("Account saved."), "success")
             return redirect(url_for("auth.users"))
-    return render_form("auth/user_form.html", form, user=user)
+    return render_form("auth/user_form.html", form, user=user, **_identity_context(user))
+
+
+def _identity_context(user: User) -> dict:
+    """The linked identities and the form to link one, when providers are configured."""
+    if not providers():
+        return {}
+    return {"identities": identities_of(user), "link_form": link_form(), "provider_names": provider_names()}

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import String, select, text
 from werkzeug.routing import BuildError
 
+from meetings.auth.models import LinkedIdentity, SignInDomain
 from meetings.blog.models import Post
 from flask import current_app
 
@@ -198,6 +199,12 @@ class _Forms(HTMLParser):
             self._fields = None
 
 
+# A provider the forms name; no form page asks it anything, so nothing needs to listen there.
+FUZZ_ISSUER = "http://127.0.0.1:9/realms/partner"
+FUZZ_PROVIDERS = ({"name": "partner", "issuer": FUZZ_ISSUER, "client_id": "meetings", "client_secret": "secret",
+                   "label": {"en": "Partner ID"}},)
+
+
 def seed() -> dict[str, list]:
     """One of everything a form works on; returns the candidate values of each URL part."""
     organiser = factories.make_user(email="organiser@example.org", name="Olga Organiser",
@@ -270,7 +277,13 @@ def seed() -> dict[str, list]:
     factories.make_organisation(name="Öko-Institut", short_name="ÖI")
     factories.make_contact(name="Jörg Müller", email="jörg@example.org")
     db.session.commit()
+    # Sign-in at a provider: a linked identity and an email domain let in (FUZZ_PROVIDERS).
+    identity = LinkedIdentity(user=other_user, issuer=FUZZ_ISSUER, subject="carl-at-partner")
+    domain = SignInDomain(issuer=FUZZ_ISSUER, domain="partner.example")
+    db.session.add_all([identity, domain])
+    db.session.flush()
     return {
+        "identity_id": [identity.id], "entry_id": [domain.id],
         "meeting_id": [meeting.id, held.id, draft_meeting.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
         "contact_id": [contact.id], "group_id": [group.id], "user_id": [organiser.id, other_user.id],
         "topic_id": [topic.id], "post_id": [draft.id, published.id],

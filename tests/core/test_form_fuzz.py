@@ -23,6 +23,7 @@ import json
 import os
 import warnings
 
+import pytest
 from sqlalchemy import event
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -31,9 +32,15 @@ from hypothesis import strategies as st
 
 from meetings.extensions import db
 from tests import factories
-from tests.core.fuzz import (BAD_VALUES, HUGE, NUL, FormSpec, _page_urls, blank_count, discover, fresh_world,
+from tests.core.fuzz import (FUZZ_PROVIDERS, BAD_VALUES, HUGE, NUL, FormSpec, _page_urls, blank_count, discover, fresh_world,
                              key_values, post_endpoints, row_counts)
 from tests.helpers import csrf_token_from, post_form, text_of
+
+
+@pytest.fixture
+def app_settings():
+    """With a sign-in provider, so the forms of linked identities and domains are shown too."""
+    return {"OIDC_PROVIDERS": FUZZ_PROVIDERS}
 
 EXAMPLES_PER_FIELD = 2
 MAX_EXAMPLES = 12
