@@ -1,6 +1,6 @@
 """identities at OpenID Connect providers linked to accounts; email domains let in per provider
 
-Revision ID: 0023_oidc
+Revision ID: 0019_oidc
 Revises: 0018_counter_bounces
 Create Date: 2026-12-03 15:00:00.000000
 
@@ -12,7 +12,7 @@ import meetings.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = "0023_oidc"
+revision = "0019_oidc"
 down_revision = "0018_counter_bounces"
 branch_labels = None
 depends_on = None
