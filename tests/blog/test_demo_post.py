@@ -34,7 +34,7 @@ def test_demo_post_is_the_draft_of_the_recorded_kick_off(app, client):
     assert post.published_at == datetime(2024, 6, 12, 8, 0, tzinfo=timezone.utc)
     # Built from the record: attendance, agenda topics, decisions, actions, next meeting.
     record = db.session.get(MeetingRecord, kick_off.id)
-    assert record.next_meeting_note == "before the summer holidays" and len(decision_texts(kick_off)) == 3
+    assert record.next_meeting_note == "before the summer holidays" and len(decision_texts(kick_off)) == 4
     for fact in ("Wednesday, 5 June 2024", "High Tech Factory", "Enschede", decision_texts(kick_off)[0],
                  "before the summer holidays"):
         assert fact in post.body
