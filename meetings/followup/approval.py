@@ -194,13 +194,13 @@ def reader_by_token(token: str) -> MinutesReader | None:
 
 def add_comment(reader: MinutesReader, body: str) -> MinutesComment:
     """Add the reader's comment to the circulated version. Flushes. Raises
-    :class:`MinutesError` ``approved`` once the minutes are approved as they stand
+    :class:`MinutesError` ``closed`` once the minutes are approved as they stand
     (a comment can no longer change them)."""
     shared = status(reader.meeting).shared
     if shared is None:
         raise MinutesError("no_minutes")
     if shared.state == MinutesState.APPROVED:
-        raise MinutesError("approved")
+        raise MinutesError("closed")
     comment = MinutesComment(version_id=shared.id, reader_id=reader.id, body=body.strip())
     db.session.add(comment)
     db.session.flush()

@@ -159,6 +159,12 @@ class DecisionFilterForm(BaseForm):
 
 
 class SupersedeForm(BaseForm):
+    """One per row of the register (each with its own prefix); the page's CSRF token, which
+    the app checks on every POST, goes along as a plain field."""
+
+    class Meta:
+        csrf = False
+
     superseded_by_id = SelectField(_l("Superseded by"), choices=[], coerce=_optional_int, validate_choice=False,
                                    description=_l("A decision of a later meeting that replaced this one."))
 
