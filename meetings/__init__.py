@@ -111,6 +111,8 @@ def register_blueprints(app: Flask) -> None:
     from meetings.calendar.views import bp as calendar_bp
     from meetings.events.public import bp as events_public_bp
     from meetings.events.views import bp as events_bp
+    from meetings.followup.comments import bp as minutes_comments_bp
+    from meetings.followup.register_views import bp as decisions_bp
     from meetings.followup.views import bp as followup_bp
     from meetings.inbound.views import bp as inbound_bp
     from meetings.invitations.views import bp as invitations_bp
@@ -134,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
                       registration_bp, registration_admin_bp, reports_bp, inbound_bp, received_bp,
-                      inbound_webhook_bp):
+                      inbound_webhook_bp, minutes_comments_bp, decisions_bp):
         app.register_blueprint(blueprint)
 
 

@@ -135,7 +135,7 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
     organisations = followup.represented_organisations(meeting)
     topics = sorted((t.name for t in meeting.topics), key=str.lower)
     record = followup.get_record(meeting)
-    decisions = record.decision_list if record else []
+    decisions = followup.decision_texts(meeting)
     steps = [item for item in followup.action_items(meeting) if item.is_open]
     partners = cluster_partners()
     meeting_title = translated_text(meeting, "title", locale)

@@ -229,6 +229,12 @@ KICK_OFF_DECISIONS = """\
 Each of the five topics gets a lead partner who reports at every Core Team meeting.
 The cluster holds a public Robotics Day for companies from both sides of the border.
 The Core Team meets about twice a year, alternating between Dutch and German venues."""
+# Decisions on one agenda item (by title).
+KICK_OFF_ITEM_DECISIONS = {"AI": "The University of Twente hosts the first lab day on vision-based inspection."}
+# The minutes went round a week after the meeting and were approved, with one correction, a week later.
+KICK_OFF_CIRCULATED = datetime(2024, 6, 12, 8, 0, tzinfo=timezone.utc)
+KICK_OFF_APPROVED = date(2024, 6, 19)
+KICK_OFF_CORRECTIONS = "The Remanufacturing pilot includes companies from the Münsterland as well."
 KICK_OFF_ACTIONS = [
     ("Overview of cross-border support programmes for cyber security", "Stefan Terhorst", date(2024, 9, 30), False),
     ("Programme and venue for the first Robotics Day", "Bas Smit", date(2024, 10, 31), False),
@@ -311,13 +317,26 @@ def _organiser() -> User:
 
 
 def record_kick_off(kick_off: Meeting, people: dict[str, Contact]) -> None:
-    """Minutes and action items of the kick-off through the follow-up services, and its
-    post drafted from that record, published on 12 June 2024."""
+    """Minutes and action items of the kick-off through the follow-up services, circulated
+    to those present and approved; and its post drafted from that record, published on
+    12 June 2024."""
     from meetings.blog.services import create_followup_post, publish_post
+    from meetings.followup.approval import approve, circulate, minutes_changed
     from meetings.followup.services import add_action_item, save_minutes, set_action_done
 
     notes = {item.id: KICK_OFF_NOTES[item.title] for item in kick_off.agenda_items if item.title in KICK_OFF_NOTES}
-    save_minutes(kick_off, notes, KICK_OFF_DECISIONS, None, KICK_OFF_NEXT)
+    decisions = {None: KICK_OFF_DECISIONS, **{item.id: KICK_OFF_ITEM_DECISIONS[item.title]
+                                              for item in kick_off.agenda_items
+                                              if item.title in KICK_OFF_ITEM_DECISIONS}}
+    save_minutes(kick_off, notes, decisions, None, KICK_OFF_NEXT)
+    minutes_changed(kick_off)
+    version, _count = circulate(kick_off)
+    # Recorded as sent on the day: nothing waits in the outbox for the demo's addresses.
+    ids = message_ids(kick_off.id)
+    prepare(ids)
+    record_sent(ids)
+    version.circulated_at = KICK_OFF_CIRCULATED
+    approve(kick_off, _organiser(), KICK_OFF_APPROVED, None, KICK_OFF_CORRECTIONS)
     for what, owner, due, done in KICK_OFF_ACTIONS:
         item = add_action_item(kick_off, what, people[owner].id, due)
         if done:

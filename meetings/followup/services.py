@@ -9,6 +9,7 @@ with one Core Team member among sixty registrants does not qualify.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
 from meetings.extensions import db
-from meetings.followup.models import ActionItem, AgendaNote, MeetingRecord
+from meetings.followup.models import ActionItem, AgendaNote, Decision, MeetingRecord
 from meetings.network.models import Contact, Organisation
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
 
@@ -157,10 +158,82 @@ def notes_by_item(meeting: Meeting) -> dict[int, str]:
     return {note.agenda_item_id: note.body for note in rows}
 
 
-def save_minutes(meeting: Meeting, notes: dict[int, str], decisions: str,
+# A bullet or number in front of a decision ("- ", "* ", "• ", "1. ", "2) ").
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+
+
+def decision_lines(text: str | None) -> list[str]:
+    """One decision per non-empty line, bullets and numbers taken off."""
+    lines = []
+    for line in (text or "").splitlines():
+        cleaned = _BULLET.sub("", line).strip()
+        if cleaned:
+            lines.append(cleaned)
+    return lines
+
+
+def decisions_of(meeting: Meeting) -> list[Decision]:
+    """The meeting's decisions: those on no agenda item first, then by agenda item, in order."""
+    query = (select(Decision).where(Decision.meeting_id == meeting.id)
+             .options(selectinload(Decision.superseded_by).selectinload(Decision.meeting))
+             .order_by(Decision.position, Decision.id))
+    return list(db.session.scalars(query))
+
+
+def decision_texts(meeting: Meeting) -> list[str]:
+    """The texts of the meeting's decisions, in order."""
+    return [decision.text for decision in decisions_of(meeting)]
+
+
+def decisions_text_by_item(meeting: Meeting) -> dict[int | None, str]:
+    """The decisions as the minutes form shows them: one per line, per agenda item id (None: on no item)."""
+    grouped: dict[int | None, list[str]] = {}
+    for decision in decisions_of(meeting):
+        grouped.setdefault(decision.agenda_item_id, []).append(decision.text)
+    return {key: "\n".join(lines) for key, lines in grouped.items()}
+
+
+def _save_decisions(meeting: Meeting, decisions: dict[int | None, str]) -> None:
+    # A decision whose text stays keeps its row, so what the register says about it
+    # (superseded by a later one) survives an edit of the minutes.
+    existing: dict[int | None, list[Decision]] = {}
+    for decision in decisions_of(meeting):
+        existing.setdefault(decision.agenda_item_id, []).append(decision)
+    valid = {None} | {item.id for item in meeting.agenda_items}
+    position = 0
+    for key in [None, *(item.id for item in meeting.agenda_items)]:
+        old = existing.pop(key, [])
+        for text in decision_lines(decisions.get(key)) if key in valid else []:
+            match = next((d for d in old if d.text == text), None)
+            if match is not None:
+                old.remove(match)
+            else:
+                match = Decision(meeting_id=meeting.id, agenda_item_id=key, text=text)
+                db.session.add(match)
+            match.position = position
+            position += 1
+        for gone in old:
+            _delete_decision(gone)
+    for rest in existing.values():
+        for gone in rest:
+            _delete_decision(gone)
+
+
+def _delete_decision(decision: Decision) -> None:
+    for earlier in db.session.scalars(select(Decision).where(Decision.superseded_by_id == decision.id)):
+        earlier.superseded_by_id = None
+    db.session.delete(decision)
+
+
+def save_minutes(meeting: Meeting, notes: dict[int, str], decisions: str | dict[int | None, str],
                  next_meeting_on: date | None, next_meeting_note: str | None) -> MeetingRecord:
     """Store the notes per agenda item (ids of other meetings' items are ignored; an
-    empty note is removed), the decisions (one per line) and the next meeting. Flushes."""
+    empty note is removed), the decisions and the next meeting. Flushes.
+
+    ``decisions`` is text with one decision per line (bullets allowed), or such texts
+    per agenda item id, None for decisions on no item. A decision whose text is kept
+    keeps its place in the register. ``followup.approval.minutes_changed`` then brings
+    the minutes' versions in step."""
     existing = {note.agenda_item_id: note for note in
                 db.session.scalars(select(AgendaNote).where(AgendaNote.meeting_id == meeting.id))}
     for item in meeting.agenda_items:
@@ -176,7 +249,7 @@ def save_minutes(meeting: Meeting, notes: dict[int, str], decisions: str,
     if record is None:
         record = MeetingRecord(meeting_id=meeting.id)
         db.session.add(record)
-    record.decisions = "\n".join(line.strip() for line in (decisions or "").splitlines() if line.strip())
+    _save_decisions(meeting, decisions if isinstance(decisions, dict) else {None: decisions})
     record.next_meeting_on = next_meeting_on
     record.next_meeting_note = (next_meeting_note or "").strip() or None
     db.session.flush()

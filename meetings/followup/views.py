@@ -3,10 +3,13 @@ items, and the "Draft follow-up post" button."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from babel.dates import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
 
 from meetings.auth.access import require_organiser, safe_next
 from meetings.core.formatting import format_locale
@@ -14,10 +17,13 @@ from meetings.events.models import Meeting
 from meetings.events.services import get_meeting
 from meetings.core.views import save_or_field_error
 from meetings.extensions import db
-from meetings.followup import services
-from meetings.followup.forms import ActionItemForm, AttendanceForm, WalkInForm, minutes_form
+from meetings.followup import approval, services
+from meetings.followup.forms import ActionItemForm, AttendanceForm, CirculateForm, WalkInForm, minutes_form
+from meetings.core.timezones import to_local
+from meetings.followup.labels import minutes_state_label
 from meetings.followup.models import ActionItem
-from meetings.followup.pages import minutes_page
+from meetings.followup.states import MinutesState
+from meetings.followup.pages import approve_form, minutes_page
 from meetings.participants.services import list_organisations
 from meetings.site.templating import country_name
 
@@ -35,6 +41,24 @@ def open_actions_before(meeting: Meeting):
 def format_day(day) -> str:
     """A calendar date in the reader's language: '5 Jun 2024'."""
     return format_date(day, format="medium", locale=format_locale())
+
+
+@bp.app_context_processor
+def minutes_labels() -> dict:
+    # Templates compare the minutes' state with the enum members, never with spelled-out values.
+    return {"MinutesState": MinutesState, "minutes_state_label": minutes_state_label}
+
+
+@bp.app_template_filter("local_day")
+def local_day(instant, zone: str):
+    """The day of a UTC moment in a zone."""
+    return to_local(instant, zone).date()
+
+
+@bp.app_template_filter("iso_day")
+def iso_day(text: str):
+    """A day kept as YYYY-MM-DD (in a version of the minutes) as a date."""
+    return date.fromisoformat(text)
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -125,10 +149,66 @@ def minutes(meeting_id: int):
     if not form.validate_on_submit():
         return minutes_page(meeting, form=form)
     notes = {item.id: form[f"note_{item.id}"].data for item in meeting.agenda_items}
-    services.save_minutes(meeting, notes, form.decisions.data, form.next_meeting_on.data, form.next_meeting_note.data)
+    decisions = {None: form.decisions.data,
+                 **{item.id: form[f"decisions_{item.id}"].data for item in meeting.agenda_items}}
+    services.save_minutes(meeting, notes, decisions, form.next_meeting_on.data, form.next_meeting_note.data)
+    approval.minutes_changed(meeting)
     db.session.commit()
     flash(_("Minutes saved."), "success")
     return redirect(url_for("followup.minutes", meeting_id=meeting.id))
+
+
+MINUTES_ERRORS = {
+    "no_minutes": lambda: _("Nothing is recorded in the minutes yet."),
+    "unchanged": lambda: _("The minutes have not changed since they were last circulated or approved."),
+    "no_recipients": lambda: _("Nobody recorded present has an email address: record the attendance first."),
+    "circulate_first": lambda: _("The minutes changed since they were circulated: circulate them again before "
+                                 "recording the approval."),
+    "already_approved": lambda: _("These minutes are already approved. Edit them to start a new version."),
+    "before_circulation": lambda: _("The minutes cannot be approved before the day they were circulated."),
+    "not_later": lambda: _("Please choose a later meeting from the list."),
+}
+
+
+@bp.route("/<int:meeting_id>/record/minutes/circulate", methods=["POST"])
+def circulate(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    if not CirculateForm().validate_on_submit():
+        abort(400)
+    try:
+        version, count = approval.circulate(meeting)
+    except approval.MinutesError as error:
+        db.session.rollback()
+        return minutes_page(meeting, status_code=409, problem=MINUTES_ERRORS[error.code]())
+    db.session.commit()
+    flash(ngettext("Version %(number)d of the minutes was sent to %(num)d person for comments.",
+                   "Version %(number)d of the minutes was sent to %(num)d people for comments.",
+                   count, number=version.number), "success")
+    return redirect(url_for("followup.minutes", meeting_id=meeting.id) + "#approval-title")
+
+
+@bp.route("/<int:meeting_id>/record/minutes/approve", methods=["POST"])
+def approve(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    form = approve_form(meeting)
+    if not form.validate_on_submit():
+        return minutes_page(meeting, approve=form)
+    try:
+        version = approval.approve(meeting, current_user, form.approved_on.data, form.approved_at_meeting_id.data,
+                                   form.corrections.data)
+    except approval.MinutesError as error:
+        db.session.rollback()
+        message = MINUTES_ERRORS[error.code]()
+        if error.code == "before_circulation":
+            form.approved_on.errors = [message]
+            return minutes_page(meeting, approve=form)
+        if error.code == "not_later":
+            form.approved_at_meeting_id.errors = [message]
+            return minutes_page(meeting, approve=form)
+        return minutes_page(meeting, approve=form, status_code=409, problem=message)
+    db.session.commit()
+    flash(_("Version %(number)d of the minutes is approved.", number=version.number), "success")
+    return redirect(url_for("followup.minutes", meeting_id=meeting.id) + "#approval-title")
 
 
 @bp.route("/<int:meeting_id>/record/actions", methods=["POST"])

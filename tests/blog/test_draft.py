@@ -9,7 +9,7 @@ from sqlalchemy import select
 from meetings.blog.models import Post
 from meetings.blog.services import draft_followup, publish_post
 from meetings.extensions import db
-from meetings.followup.models import MeetingRecord
+from meetings.followup.models import Decision
 from meetings.followup.services import add_action_item, add_walk_in, represented_organisations, save_minutes
 from tests import factories
 from tests.blog.helpers import held_with_minutes, make_post, record_minutes
@@ -354,7 +354,7 @@ def test_draft_of_a_meeting_with_little_recorded_leaves_the_sentences_out(app):
 
 def test_recorded_text_cannot_inject_markdown_or_html(app):
     held = make_held_meeting(title="Core *Team* <script>alert(1)</script> [x](javascript:alert(1))")
-    db.session.add(MeetingRecord(meeting_id=held.meeting.id, decisions="**Bold** <img src=x onerror=alert(1)>"))
+    db.session.add(Decision(meeting_id=held.meeting.id, text="**Bold** <img src=x onerror=alert(1)>"))
     db.session.commit()
     body = draft_body(app, held.meeting)
     assert r"Core \*Team\* \<script\>alert(1)\</script\> \[x\](javascript:alert(1))" in body

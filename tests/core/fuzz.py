@@ -19,7 +19,9 @@ from meetings.extensions import db
 from meetings.inbound.models import InboundMessage
 from meetings.inbound.states import InboundState, Reason
 from meetings.invitations.services import record_proposal
-from meetings.followup.models import ActionItem
+from meetings.followup.approval import circulate, minutes_changed
+from meetings.followup.models import ActionItem, MinutesReader
+from meetings.followup.services import save_minutes
 from meetings.mail.models import OutboxMessage
 from meetings.registration.models import RegistrationQuestion
 from tests import factories
@@ -276,6 +278,19 @@ def seed() -> dict[str, list]:
     factories.make_group(name="Ärztinnen")
     factories.make_organisation(name="Öko-Institut", short_name="ÖI")
     factories.make_contact(name="Jörg Müller", email="jörg@example.org")
+    # Minutes: the held meeting's circulated (its approval form and a reader's comment
+    # page show), another held meeting's a draft (its circulate button shows), and a
+    # decision of a later meeting that can supersede the held meeting's.
+    save_minutes(held, {}, "Slides go to everyone.", None, None)
+    circulate(held)
+    earlier = factories.make_meeting(agenda=1, title="Core Team January", slug="core-team-january", status="held",
+                                     starts_at=future(-40), visibility="invitation")
+    factories.make_participant(earlier, contact, status="accepted", attended=True)
+    save_minutes(earlier, {}, "The Core Team meets four times a year.", None, None)
+    minutes_changed(earlier)
+    save_minutes(meeting, {}, "Registration opens in spring.", None, None)
+    reader = db.session.scalar(select(MinutesReader))
+    reader.token = reader_token = "fuzz-reader-0123456789abcdefghijklmnopqrstuvwxyzab"
     db.session.commit()
     # Sign-in at a provider: a linked identity and an email domain let in (FUZZ_PROVIDERS).
     identity = LinkedIdentity(user=other_user, issuer=FUZZ_ISSUER, subject="carl-at-partner")
@@ -284,14 +299,14 @@ def seed() -> dict[str, list]:
     db.session.flush()
     return {
         "identity_id": [identity.id], "entry_id": [domain.id],
-        "meeting_id": [meeting.id, held.id, draft_meeting.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
+        "meeting_id": [meeting.id, held.id, draft_meeting.id, earlier.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
         "contact_id": [contact.id], "group_id": [group.id], "user_id": [organiser.id, other_user.id],
         "topic_id": [topic.id], "post_id": [draft.id, published.id],
         "message_id": sorted({failed.id, held_reply.id, failed_reply.id}), "proposal_id": [proposal.id],
         "action_id": [action.id], "item_id": [item.id for item in meeting.agenda_items + held.agenda_items],
         "question_id": list(db.session.scalars(select(RegistrationQuestion.id))),
         "participant_id": [invitee.id, registered.id, pending.id, waiting.id, attendee.id],
-        "token": [*TOKENS.values(), FEED_TOKEN], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
+        "token": [*TOKENS.values(), FEED_TOKEN, reader_token], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
         "direction": ["up", "down"], "change": ["done", "open"],
     }
 

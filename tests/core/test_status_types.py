@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from meetings.blog.models import Post, PostStatus
 from meetings.events.models import Meeting, MeetingStatus
 from meetings.extensions import db
+from meetings.followup.states import MinutesState
 from meetings.inbound.states import InboundState
 from meetings.mail.models import OutboxMessage, OutboxStatus
 from meetings.participants.models import Participant, ParticipantKind, ParticipantStatus
@@ -30,6 +31,7 @@ ENUMS = {
     OutboxStatus: "meetings/mail/models.py",
     PostStatus: "meetings/blog/models.py",
     InboundState: "meetings/inbound/states.py",
+    MinutesState: "meetings/followup/states.py",
 }
 # The same word meaning something else: (file, the text around it).
 UNRELATED = {

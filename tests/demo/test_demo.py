@@ -303,3 +303,23 @@ def test_the_next_meeting_shows_a_proposal_and_an_answer_from_a_calendar_app(dem
     responses = text_of(client.get(f"/manage/meetings/{upcoming.id}/responses"))
     assert "Proposals of another time" in responses and PROPOSAL_COMMENT in responses
     assert "in the calendar app" in responses and CALENDAR_ANSWER_COMMENT in responses
+
+
+def test_the_kick_off_minutes_are_circulated_and_approved(demo):
+    from meetings.followup.approval import status
+    from meetings.followup.services import decisions_of
+    from meetings.followup.states import MinutesState
+    from meetings.mail.models import OutboxMessage
+
+    kick_off = meeting("core-team-kick-off")
+    minutes = status(kick_off)
+    assert minutes.latest is minutes.approved and minutes.approved.state == MinutesState.APPROVED
+    assert (minutes.approved.number, minutes.approved.approved_on) == (1, date(2024, 6, 19))
+    assert "Münsterland" in minutes.approved.corrections
+    assert len(minutes.approved.content["decisions"]) == 4
+    assert [d.agenda_item.title for d in decisions_of(kick_off) if d.agenda_item] == ["AI"]
+    circulated = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "minutes_circulated")).all()
+    present = db.session.scalars(select(Participant).where(Participant.meeting_id == kick_off.id,
+                                                           Participant.attended.is_(True))).all()
+    assert len(circulated) == len(present) > 0
+    assert all(m.status == "sent" for m in circulated)

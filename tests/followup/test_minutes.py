@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from meetings.extensions import db
-from meetings.followup.models import ActionItem, AgendaNote, MeetingRecord
-from meetings.followup.services import add_action_item, same_group
+from meetings.followup.models import ActionItem, AgendaNote, Decision, MeetingRecord
+from meetings.followup.services import add_action_item, decision_texts, same_group
 from tests import factories
 from tests.followup.scenario import make_held_meeting
 from tests.helpers import post_form, text_of
@@ -38,7 +38,7 @@ def test_save_minutes(organiser_client, held):
     response = post_form(organiser_client, minutes_url(held), minutes_data(held))
     assert response.status_code == 302
     record = db.session.get(MeetingRecord, held.meeting.id)
-    assert record.decision_list == ["Each topic gets a lead partner.", "A public Robotics Day in the autumn."]
+    assert decision_texts(held.meeting) == ["Each topic gets a lead partner.", "A public Robotics Day in the autumn."]
     assert (record.next_meeting_on, record.next_meeting_note) == (None, "before the summer holidays")
     notes = {n.agenda_item.title: n.body for n in db.session.scalars(select(AgendaNote))}
     assert notes == {"AI": "Vision-based **inspection** is in demand.", "Remanufacturing": "A pilot with two companies."}
@@ -79,7 +79,7 @@ def test_invalid_minutes_are_refused(organiser_client, held, field, value, messa
 
 def test_minutes_stay_private(client, held):
     add_action_item(held.meeting, "Secret follow-up", held.bas.id, None)
-    db.session.add(MeetingRecord(meeting_id=held.meeting.id, decisions="Confidential decision"))
+    db.session.add(Decision(meeting_id=held.meeting.id, text="Confidential decision"))
     db.session.commit()
     public = text_of(client.get(f"/events/{held.meeting.slug}"))
     assert "Confidential decision" not in public and "Secret follow-up" not in public

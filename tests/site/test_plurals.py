@@ -43,6 +43,15 @@ SINGULAR_ONLY = {
     "You are on the waiting list, number %(position)d.",
     "Your address is confirmed. The meeting is full: you are on the waiting list, number %(position)d.",
     "no. %(position)d",
+    # A version's number, a label.
+    "Approved version %(number)d",
+    "Here are the minutes of %(meeting)s (version %(number)d) for your comments. They will be approved at a later "
+    "meeting.",
+    "The minutes changed since version %(number)d was approved: the changes need a new approval.",
+    "Version %(number)d",
+    "Version %(number)d:",
+    "Version %(number)d of the minutes is approved.",
+    "on version %(number)d",
 }
 
 
