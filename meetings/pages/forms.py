@@ -23,6 +23,7 @@ class ContactForm(BaseForm):
                                                      Length(max=200)])
     message = TextAreaField(_l("Message"), validators=[InputRequired(message=_l("Please write your message.")),
                                                        Length(max=MAX_MESSAGE)])
+    language = SelectField(_l("Preferred language"), choices=language_choices, default="en")
     consent = BooleanField(_l("I agree that my message and address are stored to answer me, as the privacy "
                               "statement says."),
                            validators=[InputRequired(message=_l("Please agree to the privacy statement to send "

@@ -20,7 +20,7 @@ def send_contact_message(message: ContactMessage) -> None:
     config = current_app.config
     language = config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
-        context = dict(message=message, language=language,
+        context = dict(message=message, language=language, meeting=None,
                        detail_url=absolute_url("pages_manage.message", contact_message_id=message.id))
         text_body = render_template("emails/contact_message.txt", **context)
         html_body = render_template("emails/contact_message.html", **context)
@@ -34,7 +34,7 @@ def send_contact_acknowledgement(message: ContactMessage) -> None:
     """A short "we received your message" to the sender, in the language they wrote in."""
     language = message.language
     with force_locale(language):
-        context = dict(message=message, language=language, site_url=absolute_url("site.home"))
+        context = dict(message=message, language=language, meeting=None, site_url=absolute_url("site.home"))
         text_body = render_template("emails/contact_received.txt", **context)
         html_body = render_template("emails/contact_received.html", **context)
         subject = _("We received your message: %(subject)s", subject=message.subject)

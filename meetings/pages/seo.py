@@ -7,6 +7,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from meetings.core.markdown import plain_text
@@ -90,8 +91,8 @@ def event_data(meeting: Meeting, language: str, *, registration_open: bool, regi
         "eventStatus": _status(meeting),
         "eventAttendanceMode": _mode(meeting),
         "location": _location(meeting),
-        "organizer": {"@type": "Organization", "name": config.get("ORGANIZER_NAME") or
-                      "Advanced Manufacturing & Robotics cluster", "url": absolute_url("site.home")},
+        "organizer": {"@type": "Organization", "name": config["ORGANIZER_NAME"] or _("Advanced Manufacturing & Robotics cluster"),
+                      "url": absolute_url("site.home")},
         "url": absolute_url("events_public.detail", slug=meeting.slug),
         "inLanguage": language,
         "description": short_text(shown.description) or shown.title,

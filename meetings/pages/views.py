@@ -66,13 +66,15 @@ def privacy():
 @limiter.limit(contact_limit, methods=["POST"])
 def contact():
     form = ContactForm()
+    if not form.is_submitted():
+        form.language.data = _language()
     if form.is_submitted() and form.homepage.data:
         # Only a bot fills in the hidden field: it is told all went well and nothing is kept.
         return redirect(url_for("pages.contact_sent"), code=303)
     if form.validate_on_submit():
         services.record_contact_message(services.ContactData(
             name=form.name.data, email=form.email.data, organisation=form.organisation.data or None,
-            subject=form.subject.data, message=form.message.data, language=_language()))
+            subject=form.subject.data, message=form.message.data, language=form.language.data))
         db.session.commit()
         return redirect(url_for("pages.contact_sent"), code=303)
     return render_form("pages/contact.html", form)
@@ -123,7 +125,7 @@ def _embed_arguments() -> tuple:
                            languages=", ".join(current_app.config["LANGUAGES"])))
     raw = args.get("limit") or str(DEFAULT_EMBED_ITEMS)
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_EMBED_ITEMS):
-        raise EmbedError(_("The limit must be a whole number from 1 to %(most)d.", most=MAX_EMBED_ITEMS))
+        raise EmbedError(_("The limit must be a whole number from 1 to %(most)s.", most=str(MAX_EMBED_ITEMS)))
     return topic, language, int(raw)
 
 

@@ -293,7 +293,8 @@ def test_lead_and_organisations_read_right(app, language, place, count):
                                    organisation_name=name, status="accepted", attended=True)
     with app.test_request_context():
         draft = draft_followup(meeting, language)
-    lead, *rest = draft.body.rstrip("\n").split("\n\n")
+    lead, *rest, contact = draft.body.rstrip("\n").split("\n\n")
+    assert f"(http://meetings.test/contact?lang={language})" in contact
     if count:
         table = LEADS[language]
         assert lead == table[place].format(orgs=table["orgs"][count - 1])
