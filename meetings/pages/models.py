@@ -13,7 +13,7 @@ from meetings.extensions import db
 from meetings.pages.states import PageKey
 
 
-class SitePage(db.Model):
+class SiteText(db.Model):
     """A page's title and Markdown text in one language, as an organiser wrote it. A language
     without a row shows the English one, and without that the built-in text (pages.defaults)."""
 

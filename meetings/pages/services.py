@@ -12,7 +12,7 @@ from meetings.core.types import utcnow
 from meetings.extensions import db
 from meetings.pages import notifications
 from meetings.pages.defaults import default_text
-from meetings.pages.models import ContactMessage, SitePage
+from meetings.pages.models import ContactMessage, SiteText
 from meetings.pages.states import PageKey
 
 MESSAGES_PER_PAGE = 50
@@ -31,8 +31,8 @@ class PageText:
     updated_at: datetime | None = None
 
 
-def _rows(key: str) -> dict[str, SitePage]:
-    return {row.language: row for row in db.session.scalars(select(SitePage).where(SitePage.page == key))}
+def _rows(key: str) -> dict[str, SiteText]:
+    return {row.language: row for row in db.session.scalars(select(SiteText).where(SiteText.page == key))}
 
 
 def page_text(key: str, language: str) -> PageText:
@@ -61,11 +61,11 @@ def written_text(key: str, language: str) -> PageText:
     return PageText(key, title, body, language, False)
 
 
-def save_page(key: str, language: str, *, title: str, body: str) -> SitePage:
+def save_page(key: str, language: str, *, title: str, body: str) -> SiteText:
     """Store the page's text in ``language`` (a new row or the one there). Flushes."""
     row = _rows(key).get(language)
     if row is None:
-        row = SitePage(page=PageKey(key), language=language)
+        row = SiteText(page=PageKey(key), language=language)
         db.session.add(row)
     row.title, row.body = title, body
     row.updated_at = utcnow()

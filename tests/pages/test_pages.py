@@ -7,7 +7,7 @@ import re
 import pytest
 
 from meetings.extensions import db
-from meetings.pages.models import SitePage
+from meetings.pages.models import SiteText
 from tests.helpers import post_form, text_of
 
 
@@ -63,7 +63,7 @@ def test_a_page_form_with_errors_saves_nothing(organiser_client):
     response = post_form(organiser_client, "/manage/site/pages/privacy/nl", {"title": "  ", "body": ""})
     assert response.status_code == 422
     assert "Please enter a title." in text_of(response)
-    assert db.session.query(SitePage).count() == 0
+    assert db.session.query(SiteText).count() == 0
 
 
 def test_the_edit_form_starts_from_the_built_in_text(organiser_client):
