@@ -36,6 +36,9 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("INBOUND_AUTHSERV_IDS", "(empty: none trusted)", "comma-separated server ids (authserv-id) whose Authentication-Results headers are believed; a reply without a usable token is applied only when one of them says DKIM or SPF passed for the sender's domain"),
     ("FEED_PAST_DAYS", "183", "how many days back the public calendar feeds reach"),
     ("REGISTRATION_RATE_LIMIT", "10 per minute;60 per hour", "registrations one client address may post"),
+    ("CONTACT_EMAIL", "the address in ORGANIZER_EMAIL", "mailbox the contact form's messages are sent to (with Reply-To the sender)"),
+    ("CONTACT_RATE_LIMIT", "10 per minute;60 per hour", "contact form messages one client address may post"),
+    ("EMBED_ORIGINS", "(empty: only this site)", "space- or comma-separated origins (`https://www.partner.example`) whose pages may show `/embed/events` in a frame"),
     ("REGISTRATION_LINK_RATE_LIMIT", "30 per minute", "requests for a new personal registration link one client address may make"),
     ("MAIL_DELIVERY_INTERVAL", "60", "seconds between deliveries of what is due, by the web process (MAIL_SERVER set, no CELERY_BROKER_URL: from its start on) or by the Celery worker's schedule; `0`: only after commits and by `flask mail send`"),
     ("MAIL_DELIVER_AFTER_COMMIT", "true", "start delivering what a request queued as soon as its transaction commits; `false`: only on the MAIL_DELIVERY_INTERVAL schedule and by `flask mail send`"),
@@ -248,6 +251,30 @@ def oidc_providers(raw: str | None) -> tuple[dict[str, Any], ...]:
     return tuple(providers)
 
 
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(value: str | None) -> tuple[str, ...]:
+    """EMBED_ORIGINS as a tuple of ``scheme://host[:port]``; anything else is refused (it
+    would go into a Content-Security-Policy header)."""
+    origins = tuple(part.rstrip("/").lower() for part in re.split(r"[\s,]+", value or "") if part)
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin):
+            raise ConfigError(f"EMBED_ORIGINS: {origin!r} is not an origin such as https://www.partner.example")
+    return origins
+
+
+def _contact_email(env: Mapping[str, str], organizer_email: str) -> str:
+    """CONTACT_EMAIL as one plain address, else the organiser's mailbox."""
+    given = (env.get("CONTACT_EMAIL") or "").strip()
+    if not given:
+        return organizer_email
+    addresses = getaddresses([given])
+    if len(addresses) != 1 or "@" not in addresses[0][1]:
+        raise ConfigError(f"CONTACT_EMAIL {given!r} is not one email address")
+    return addresses[0][1]
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary from ``environ`` (default: os.environ)."""
     env = dict(os.environ if environ is None else environ)
@@ -293,6 +320,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "INBOUND_AUTHSERV_IDS": _names(env, "INBOUND_AUTHSERV_IDS"),
         "FEED_PAST_DAYS": _count(env, "FEED_PAST_DAYS", 183),
         "REGISTRATION_RATE_LIMIT": env.get("REGISTRATION_RATE_LIMIT") or "10 per minute;60 per hour",
+        "CONTACT_EMAIL": _contact_email(env, organizer_email),
+        "CONTACT_RATE_LIMIT": env.get("CONTACT_RATE_LIMIT") or "10 per minute;60 per hour",
+        "EMBED_ORIGINS": _origins(env.get("EMBED_ORIGINS")),
         "REGISTRATION_LINK_RATE_LIMIT": env.get("REGISTRATION_LINK_RATE_LIMIT") or "30 per minute",
         "MAIL_DELIVERY_INTERVAL": _seconds(env, "MAIL_DELIVERY_INTERVAL", 60.0, minimum=0.0),
         "MAIL_DELIVER_AFTER_COMMIT": _bool(env.get("MAIL_DELIVER_AFTER_COMMIT"), default=True),

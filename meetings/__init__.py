@@ -122,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
     from meetings.network.views import bp as network_bp
+    from meetings.pages.views import bp as pages_bp
+    from meetings.pages.views import manage as pages_manage_bp
     from meetings.invitations.invitees import bp as participants_bp
     from meetings.registration.views import admin as registration_admin_bp
     from meetings.registration.views import bp as registration_bp
@@ -136,7 +138,7 @@ def register_blueprints(app: Flask) -> None:
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
                       registration_bp, registration_admin_bp, reports_bp, inbound_bp, received_bp,
-                      inbound_webhook_bp, minutes_comments_bp, decisions_bp):
+                      inbound_webhook_bp, minutes_comments_bp, decisions_bp, pages_bp, pages_manage_bp):
         app.register_blueprint(blueprint)
 
 

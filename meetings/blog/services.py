@@ -128,8 +128,8 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
     discussed (the agenda items with minutes, else the agenda as planned); the
     meeting's topics, named as its topics; the decisions; the open action items as next
     steps with their owners' organisations; the next meeting; and, as a statement about
-    the cluster rather than about the meeting, the organisations marked as its partners.
-    A sentence whose facts are missing is left out. Minutes themselves stay private.
+    the cluster rather than about the meeting, the organisations marked as its partners;
+    and, last, a sentence linking the contact page. A sentence whose facts are missing is left out. Minutes themselves stay private.
     """
     locale = language if language in current_app.config["LANGUAGES"] else "en"
     organisations = followup.represented_organisations(meeting)
@@ -190,6 +190,9 @@ def draft_followup(meeting: Meeting, language: str) -> Draft:
             paragraphs.append(ngettext("The cluster's partner is %(partners)s.",
                                        "The cluster's partners are %(partners)s.", len(partners),
                                        partners=_names(partners, locale)))
+        # As the cluster's own posts do: the last line says where to ask.
+        paragraphs.append(_("For more information please [contact us](%(url)s).",
+                            url=absolute_url("pages.contact", lang=locale)))
     return Draft(title=title[:200], body="\n\n".join(paragraphs) + "\n", language=locale)
 
 

@@ -151,11 +151,6 @@ def link_sent(slug: str):
     return render_template("registration/link_sent.html", meeting=_shown(meeting))
 
 
-@bp.route("/privacy")
-def privacy():
-    return render_template("registration/privacy.html")
-
-
 # --- the registrant's personal pages ---------------------------------------------------
 
 def _registrant_or_404(token: str) -> Participant:

@@ -8,13 +8,17 @@ from meetings.extensions import babel
 
 
 def select_locale() -> str:
-    """Visitor's choice (switcher, kept in the session), else the language of the
+    """``?lang=`` of a GET request, else the visitor's choice (switcher, kept in the session), else the language of the
     person a personal page belongs to (``g.page_language``, set by RSVP and manage
     pages), else the organiser's profile, else the browser's Accept-Language, else English."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Mail and CLI work choose their language explicitly (force_locale).
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang") if request.method == "GET" else None
+    if asked in languages:
+        # An address in one language (the sitemap's alternates, an embedded list) says so itself.
+        return asked
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CSP = "; ".join([
+_POLICY = [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
@@ -15,7 +15,15 @@ CSP = "; ".join([
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-])
+]
+CSP = "; ".join(_POLICY)
+
+
+def framing_policy(origins) -> str:
+    """The same policy for a page made to sit in a frame: on this site and on ``origins``."""
+    ancestors = " ".join(["'self'", *origins])
+    return "; ".join(f"frame-ancestors {ancestors}" if part.startswith("frame-ancestors") else part
+                     for part in _POLICY)
 
 
 HSTS = "max-age=31536000"
@@ -29,7 +37,9 @@ def init_security(app: Flask) -> None:
     def set_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            # A page that allows framing (framing_policy) says so in its CSP alone.
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if https_only:

@@ -42,8 +42,9 @@ def test_demo_post_is_the_draft_of_the_recorded_kick_off(app, client):
     assert "The discussion covered AI, Cyber Security, Remanufacturing, and Next steps." in post.body
     assert ("Topics of the meeting: AI, Automation & Digitalisation, Cyber Security, Data-driven Decision-making, "
             "and Remanufacturing.") in post.body
-    # The eight partners, as a statement about the cluster closing the post.
-    assert post.body.rstrip().splitlines()[-1] == (
+    # The eight partners, as a statement about the cluster, then where to ask, closing the post.
+    assert post.body.rstrip().splitlines()[-1] == "For more information please [contact us](http://meetings.test/contact?lang=en)."
+    assert post.body.rstrip().splitlines()[-3] == (
         "The cluster's partners are FH Münster Department of Mechanical Engineering, Fraunhofer Innovation "
         "Platform at the University of Twente, IHK Nord Westfalen, Mechatronic Institute Bocholt of the "
         "Westfälische Hochschule, Oost NL, Saxion Mechatronics Research Group, University of Twente, and "

@@ -33,6 +33,8 @@ programmes (IHK Nord Westfalen). The group plans to meet again before the summer
 
 The cluster's partners are IHK Nord Westfalen, Saxion Mechatronics Research Group, University of Twente, \
 and WFG Borken.
+
+For more information please [contact us](http://meetings.test/contact?lang=en).
 """
 
 EXPECTED_DE = """\
@@ -52,6 +54,8 @@ programmes (IHK Nord Westfalen). Nächstes Treffen: before the summer holidays.
 
 Partner des Clusters sind IHK Nord Westfalen, Saxion Mechatronics Research Group, University of Twente und \
 WFG Borken.
+
+Für weitere Informationen [kontaktieren Sie uns](http://meetings.test/contact?lang=de).
 """
 
 EXPECTED_NL = """\
@@ -71,6 +75,8 @@ programmes (IHK Nord Westfalen). Volgende bijeenkomst: before the summer holiday
 
 De partners van het cluster zijn IHK Nord Westfalen, Saxion Mechatronics Research Group, University of Twente en \
 WFG Borken.
+
+Voor meer informatie kunt u [contact met ons opnemen](http://meetings.test/contact?lang=nl).
 """
 
 
@@ -180,13 +186,13 @@ def test_only_organisations_marked_as_partners_are_named_as_the_clusters_partner
     held.twente.is_public = False                       # a partner that is not shown in public
     db.session.commit()
     body = draft_body(app, held.meeting)
-    partners = body.strip().splitlines()[-1]
+    partners = body.strip().splitlines()[-3]
     assert partners == "The cluster's partners are IHK Nord Westfalen and WFG Borken."
     # The sentence is about the cluster: the same whoever attended, and no word of attendance in it.
     for participant in held.participants.values():
         participant.attended = False
     db.session.commit()
-    assert draft_body(app, held.meeting).strip().splitlines()[-1] == partners
+    assert draft_body(app, held.meeting).strip().splitlines()[-3] == partners
     assert "Known Company BV" not in body
     assert "Saxion Mechatronics Research Group" in body.replace(partners, "")    # still named as present
 
@@ -201,10 +207,10 @@ def test_partner_sentence_with_one_and_two_partners(app, held, language, one, tw
     for organisation in (held.saxion, held.twente):
         organisation.is_partner = False
     db.session.commit()
-    assert draft_body(app, held.meeting, language).strip().splitlines()[-1] == two
+    assert draft_body(app, held.meeting, language).strip().splitlines()[-3] == two
     held.ihk.is_partner = False
     db.session.commit()
-    assert draft_body(app, held.meeting, language).strip().splitlines()[-1] == one
+    assert draft_body(app, held.meeting, language).strip().splitlines()[-3] == one
 
 
 def test_no_partner_sentence_without_marked_partners(app, held):
@@ -287,7 +293,8 @@ def test_lead_and_organisations_read_right(app, language, place, count):
                                    organisation_name=name, status="accepted", attended=True)
     with app.test_request_context():
         draft = draft_followup(meeting, language)
-    lead, *rest = draft.body.rstrip("\n").split("\n\n")
+    lead, *rest, contact = draft.body.rstrip("\n").split("\n\n")
+    assert f"(http://meetings.test/contact?lang={language})" in contact
     if count:
         table = LEADS[language]
         assert lead == table[place].format(orgs=table["orgs"][count - 1])
@@ -420,8 +427,9 @@ def test_replacing_writes_the_draft_again_in_place(organiser_client, held):
     assert (again.id, again.slug, again.language, again.status) == (post.id, post.slug, "de", "draft")
     assert again.title == "Core Team kick-off meeting in Enschede"
     # Written from the record as it is now: Saxion is no longer marked as a partner.
-    assert again.body.endswith("Partner des Clusters sind IHK Nord Westfalen, University of Twente und WFG Borken.\n")
-    assert again.body.split("\n\n")[:-1] == EXPECTED_DE.split("\n\n")[:-1]
+    assert again.body.endswith("Partner des Clusters sind IHK Nord Westfalen, University of Twente und WFG Borken.\n\n"
+                               "Für weitere Informationen [kontaktieren Sie uns](http://meetings.test/contact?lang=de).\n")
+    assert again.body.split("\n\n")[:-2] == EXPECTED_DE.split("\n\n")[:-2]
     assert "written again from the record" in text_of(organiser_client.get(response.headers["Location"]))
 
 

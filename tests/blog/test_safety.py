@@ -76,7 +76,10 @@ class Inspector(HTMLParser):
         self.problems: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in DANGEROUS_TAGS and tag not in self.allowed:
+        # A JSON-LD block is data a browser never runs (the page's own structured data):
+        # a payload that got out of it would show up as a tag of its own.
+        data_block = tag == "script" and ("type", "application/ld+json") in attrs
+        if tag in DANGEROUS_TAGS and tag not in self.allowed and not data_block:
             self.problems.append(f"<{tag}>")
         if tag == "meta" and any(name == "http-equiv" for name, _value in attrs):
             self.problems.append("<meta http-equiv>")

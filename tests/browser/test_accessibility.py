@@ -43,7 +43,8 @@ def check(page, axe_script, url: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/events/", "/events/robotics-sme", "/events/?topic=ai", "/network/",
-                                  "/login", "/no-such-page"])
+                                  "/login", "/no-such-page", "/about", "/privacy", "/contact",
+                                  "/embed/events?topic=ai&lang=de&limit=5"])
 def test_public_pages_have_no_serious_violations(page, live_server, axe_script, cluster, path):
     if path == "/no-such-page":
         page.goto(f"{live_server}{path}")

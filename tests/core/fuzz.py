@@ -23,6 +23,7 @@ from meetings.followup.approval import circulate, minutes_changed
 from meetings.followup.models import ActionItem, MinutesReader
 from meetings.followup.services import save_minutes
 from meetings.mail.models import OutboxMessage
+from meetings.pages.models import ContactMessage
 from meetings.registration.models import RegistrationQuestion
 from tests import factories
 from tests.factories import future
@@ -269,6 +270,10 @@ def seed() -> dict[str, list]:
                                   state=InboundState.FAILED, error="OperationalError: database is locked",
                                   attempts=1)
     db.session.add_all([held_reply, failed_reply])
+    # A message sent through the contact form, for the organiser's list and detail pages.
+    enquiry = ContactMessage(name="Anna Jansen", email="anna@example.org", subject="A question",
+                             message="Can we present?", language="nl")
+    db.session.add(enquiry)
     proposal = record_proposal(invitee, starts_at=meeting.starts_at + timedelta(hours=2),
                                ends_at=meeting.ends_at + timedelta(hours=2), comment="After lunch?",
                                sequence=meeting.sequence)
@@ -308,6 +313,7 @@ def seed() -> dict[str, list]:
         "participant_id": [invitee.id, registered.id, pending.id, waiting.id, attendee.id],
         "token": [*TOKENS.values(), FEED_TOKEN, reader_token], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
         "direction": ["up", "down"], "change": ["done", "open"],
+        "page_key": ["about", "privacy"], "language": ["de"], "contact_message_id": [enquiry.id],
     }
 
 

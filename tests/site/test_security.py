@@ -14,7 +14,7 @@ from tests.factories import make_meeting
 from tests.helpers import get_csrf, login, post_form, text_of
 
 PAGES = ["/", "/events/", "/events/open-day", "/network/", "/login", "/no-such-page", "/events/no-such-meeting",
-         "/static/css/app.css", "/language/de"]
+         "/static/css/app.css", "/language/de", "/about", "/privacy", "/contact", "/sitemap.xml", "/robots.txt"]
 
 
 def csp_directives(response) -> dict[str, str]:
@@ -47,9 +47,10 @@ def test_error_pages_and_posts_carry_the_headers_too(client):
 
 def test_pages_have_no_inline_scripts_or_styles(client, organiser):
     make_meeting(slug="open-day")
-    for url in ("/", "/events/", "/events/open-day", "/login"):
+    for url in ("/", "/events/", "/events/open-day", "/login", "/about", "/contact", "/embed/events"):
         html = text_of(client.get(url))
-        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        # JSON-LD structured data is a data block, never run: any other inline script is refused.
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/ld\+json\"))[^>]*>", html), url
         assert " style=" not in html and "<style" not in html, url
         assert not re.search(r"\son[a-z]+=", html), url
 
