@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_security(app)
     register_errors(app)
+    register_api(app)
     register_commands(app)
     register_feeds(app)
     register_mail_delivery(app)
@@ -158,6 +159,13 @@ def register_errors(app: Flask) -> None:
     from meetings.site.errors import init_errors
 
     init_errors(app)
+
+
+def register_api(app: Flask) -> None:
+    """After the error pages: errors under /api/ answer JSON, the others keep their pages."""
+    from meetings.api.views import init_api
+
+    init_api(app)
 
 
 def register_feeds(app: Flask) -> None:
