@@ -17,7 +17,7 @@ YEAR = datetime.now(timezone.utc).year + 1
 
 def thursdays(year: int = YEAR) -> list[datetime]:
     """The first three Thursdays of June at 10:00 local (08:00 UTC in summer time)."""
-    first = datetime(year, 6, 1)
+    first = datetime(year, 6, 1, 10)
     first += timedelta(days=(3 - first.weekday()) % 7)
     return [first + timedelta(days=7 * n) for n in range(3)]
 
