@@ -14,6 +14,7 @@ from meetings.core.views import personal_page, render_form
 from meetings.core.timezones import to_utc
 from meetings.core.types import utcnow
 from meetings.events.public import get_meeting_or_404
+from meetings.events.models import MeetingStatus
 from meetings.events.services import save_meeting
 from meetings.extensions import db, limiter
 from meetings.participants.forms import ContactFilterForm
@@ -76,7 +77,7 @@ def new_meeting():
         meeting = save_meeting(None, {"title": form.title.data, "language": "en", "venue_id": venue.id,
                                       "timezone": venue.timezone, "starts_at": starts_at,
                                       "ends_at": starts_at + timedelta(hours=2), "visibility": "invitation",
-                                      "status": "draft"})
+                                      "status": MeetingStatus.DRAFT})
         db.session.commit()
         return redirect(url_for("polls.new", meeting_id=meeting.id), code=303)
     return render_form("polls/new_meeting.html", form)

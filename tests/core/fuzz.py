@@ -20,6 +20,8 @@ from meetings.inbound.states import InboundState, Reason
 from meetings.invitations.services import record_proposal
 from meetings.followup.models import ActionItem
 from meetings.mail.models import OutboxMessage
+from meetings.polls import services as poll_services
+from meetings.polls.services import SlotTimes
 from meetings.registration.models import RegistrationQuestion
 from tests import factories
 from tests.factories import future
@@ -237,6 +239,14 @@ def seed() -> dict[str, list]:
                                status="waiting", waitlist_position=2, confirmed_at=future(-1),
                                token="fuzz-waiting2-0123456789abcdefghijklmnopqrstuvwxyz")
     draft_meeting = factories.make_meeting(title="Draft meeting", slug="draft-meeting", status="draft", venue=venue)
+    # Date polls: one sent (answers, reminders, choosing), one not yet sent, on two drafts.
+    slots = [SlotTimes(future(40), future(40) + timedelta(hours=2)), SlotTimes(future(47), future(47) + timedelta(hours=2))]
+    sent_poll = poll_services.create_poll(draft_meeting, slots, [contact])
+    poll_services.send_poll(sent_poll)
+    unsent_poll = poll_services.create_poll(
+        factories.make_meeting(title="Draft to poll", slug="draft-to-poll", status="draft", venue=venue), slots, [contact])
+    no_poll_yet = factories.make_meeting(title="Draft without poll", slug="draft-without-poll", status="draft",
+                                         venue=venue)
     held = factories.make_meeting(agenda=2, title="Core Team March", slug="core-team-march", status="held",
                                   starts_at=future(-20), visibility="invitation")
     attendee = factories.make_participant(held, colleague, token=TOKENS["held"], status="accepted", attended=True)
@@ -271,14 +281,15 @@ def seed() -> dict[str, list]:
     factories.make_contact(name="Jörg Müller", email="jörg@example.org")
     db.session.commit()
     return {
-        "meeting_id": [meeting.id, held.id, draft_meeting.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
+        "meeting_id": [meeting.id, held.id, draft_meeting.id, no_poll_yet.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
         "contact_id": [contact.id], "group_id": [group.id], "user_id": [organiser.id, other_user.id],
         "topic_id": [topic.id], "post_id": [draft.id, published.id],
         "message_id": sorted({failed.id, held_reply.id, failed_reply.id}), "proposal_id": [proposal.id],
         "action_id": [action.id], "item_id": [item.id for item in meeting.agenda_items + held.agenda_items],
         "question_id": list(db.session.scalars(select(RegistrationQuestion.id))),
         "participant_id": [invitee.id, registered.id, pending.id, waiting.id, attendee.id],
-        "token": [*TOKENS.values(), FEED_TOKEN], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
+        "token": [*TOKENS.values(), FEED_TOKEN, sent_poll.voters[0].token],
+        "poll_id": [sent_poll.id, unsent_poll.id], "slot_id": [slot.id for slot in sent_poll.slots], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
         "direction": ["up", "down"], "change": ["done", "open"],
     }
 
