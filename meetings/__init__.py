@@ -99,8 +99,10 @@ def register_mail_content() -> None:
     """Who writes the emails that are queued first and written at delivery (outbox.queue_later)."""
     from meetings.invitations import notifications as invitation_mail
     from meetings.mail.outbox import register_preparer
+    from meetings.polls import notifications as poll_mail
 
     register_preparer(invitation_mail.KINDS, invitation_mail.prepare)
+    register_preparer(poll_mail.KINDS, poll_mail.prepare)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -122,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     from meetings.inbound.webhook import bp as inbound_webhook_bp
     from meetings.mail.views import bp as mail_bp
     from meetings.network.public import bp as network_public_bp
+    from meetings.polls.views import bp as polls_bp
+    from meetings.polls.views import vote_bp as poll_vote_bp
     from meetings.network.views import bp as network_bp
     from meetings.pages.views import bp as pages_bp
     from meetings.pages.views import manage as pages_manage_bp
@@ -139,7 +143,8 @@ def register_blueprints(app: Flask) -> None:
                       events_bp, events_public_bp, participants_bp, mail_bp, calendar_bp,
                       invitations_bp, rsvp_bp, followup_bp, blog_bp, blog_manage_bp, blog_drafts_bp,
                       registration_bp, registration_admin_bp, reports_bp, inbound_bp, received_bp,
-                      inbound_webhook_bp, minutes_comments_bp, decisions_bp, pages_bp, pages_manage_bp):
+                      inbound_webhook_bp, minutes_comments_bp, decisions_bp, pages_bp, pages_manage_bp,
+                      polls_bp, poll_vote_bp):
         app.register_blueprint(blueprint)
 
 

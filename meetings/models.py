@@ -11,5 +11,6 @@ from meetings.mail import models as mail_models  # noqa: F401
 from meetings.network import models as network_models  # noqa: F401
 from meetings.pages import models as pages_models  # noqa: F401
 from meetings.participants import models as participants_models  # noqa: F401
+from meetings.polls import models as polls_models  # noqa: F401
 from meetings.registration import models as registration_models  # noqa: F401
 from meetings.venues import models as venues_models  # noqa: F401

@@ -572,3 +572,84 @@ def decline_counter(meeting, participant, *, organizer_email: str, organizer_nam
                                                    partstat=partstat, rsvp=False)))
     event.add("comment", Text(text))
     return serialise(calendar([event], method="DECLINECOUNTER"))
+
+
+# --- holds: a candidate date of a poll, kept free in the calendars while people decide ------------
+
+class HeldSlot:
+    """A meeting as one candidate slot of its poll shows it: the slot's own UID, SEQUENCE and
+    times, the title marked "(held)" in the reader's language; everything else is the meeting's.
+    Duck-typed like a meeting, so :func:`meeting_event` builds its VEVENT as for any meeting."""
+
+    def __init__(self, meeting, slot, *, language: str, sequence: int | None = None):
+        self._meeting = meeting
+        self.uid, self.starts_at, self.ends_at = slot.uid, slot.starts_at, slot.ends_at
+        self.timezone, self.all_day = slot.timezone, bool(slot.all_day)
+        self.sequence = slot.sequence if sequence is None else sequence
+        self.first_day, self.last_day, self.spans_days = slot.first_day, slot.last_day, slot.spans_days
+        with force_locale(language):
+            self.title = _("(held) %(title)s", title=plain(meeting.title))
+        # A hold is no public entry: it links to the person's own poll page only.
+        self.is_public = False
+
+    def __getattr__(self, name: str):
+        return getattr(self._meeting, name)
+
+
+def hold_event(meeting, slot, *, base_url: str, language: str, link: str | None = None,
+               stamp: datetime | None = None) -> Event:
+    """The VEVENT of one slot's hold (``STATUS:TENTATIVE``, no ORGANIZER or ATTENDEE), as a
+    personal feed shows it while the poll is open; ``link`` is the person's poll page."""
+    held = HeldSlot(meeting, slot, language=language)
+    with force_locale(language):
+        links = [_("Your answers: %(url)s", url=link)] if link else []
+    return meeting_event(held, base_url=base_url, language=language, status="TENTATIVE", stamp=stamp,
+                         url=link or "", links=links, agenda=())
+
+
+class Holds:
+    """iTIP REQUESTs (``STATUS:TENTATIVE``) or CANCELs of one slot's hold to many people: the
+    shared lines built once by :class:`Invitation`'s machinery, the person's own lines (their
+    ATTENDEE line and their poll link) per message. ``sequence`` is the SEQUENCE sent."""
+
+    def __init__(self, meeting, slot, *, method: str, organizer_email: str, organizer_name: str | None,
+                 base_url: str, language: str, sequence: int, stamp: datetime | None = None):
+        if method not in INVITATION_METHODS:
+            raise ValueError(f"unsupported METHOD {method!r}")
+        held = HeldSlot(meeting, slot, language=language, sequence=sequence)
+        with force_locale(language):
+            link_line = _("Your answers: %(url)s", url=_LINK_MARK)
+        event = meeting_event(
+            held, base_url=base_url, language=language, include_organizer=True,
+            organizer=Person(email=organizer_email, name=organizer_name), attendee=Person(email=_MAILBOX_MARK),
+            status="CANCELLED" if method == "CANCEL" else "TENTATIVE",
+            stamp=stamp or datetime.now(timezone.utc), sequence=sequence, agenda=(),
+            url=_LINK_MARK, links=[link_line])
+        self._organizer = Person(email=organizer_email, name=organizer_name)
+        self._pieces: list[bytes | Contentline] = []
+        shared: list[bytes] = []
+        for line in calendar([event], method=method).content_lines():
+            if not line:
+                continue
+            if line.startswith(("ATTENDEE", "ORGANIZER")) or _LINK_MARK in line:
+                self._pieces.append(b"".join(shared))
+                self._pieces.append(line)
+                shared = []
+            else:
+                shared.append(fold(line) + b"\r\n")
+        self._pieces.append(b"".join(shared))
+
+    for_participant = Invitation.for_participant
+
+    def for_person(self, person, link: str) -> bytes:
+        """The hold for one person asked (``email``, ``name``; no answer yet in the calendar's terms)."""
+        return self.for_participant(_Asked(person.email, person.name), link)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A person asked in a poll as an ATTENDEE: no answer recorded in calendar terms."""
+
+    email: str
+    name: str | None
+    status: str = ParticipantStatus.INVITED

@@ -67,8 +67,8 @@ def rsvp_url(participant: Participant) -> str:
 
 
 def _queue(kind: str, participants: Iterable[Participant], *, sequence: int, key: str,
-           note: str | None = None, asked_again: set[int] = frozenset()) -> None:
-    args = {"sequence": sequence, **({"note": note} if note else {})}
+           note: str | None = None, asked_again: set[int] = frozenset(), from_poll: bool = False) -> None:
+    args = {"sequence": sequence, **({"note": note} if note else {}), **({"from_poll": True} if from_poll else {})}
     queue_later(kind, [
         Recipient(to_email=p.email, to_name=p.name, language=p.language or "en", meeting_id=p.meeting_id,
                   participant_id=p.id, dedupe_key=f"{kind}:{p.id}:{key}", reply_to=reply_address(p),
@@ -76,9 +76,10 @@ def _queue(kind: str, participants: Iterable[Participant], *, sequence: int, key
         for p in participants])
 
 
-def send_invitations(participants: list[Participant], meeting: Meeting) -> None:
-    """Queue the first invitation (iTIP REQUEST at the meeting's SEQUENCE) to each participant."""
-    _queue("invitation", participants, sequence=meeting.sequence, key=str(meeting.sequence))
+def send_invitations(participants: list[Participant], meeting: Meeting, *, from_poll: bool = False) -> None:
+    """Queue the first invitation (iTIP REQUEST at the meeting's SEQUENCE) to each participant;
+    ``from_poll``: their letter says their vote in the date poll is their starting answer."""
+    _queue("invitation", participants, sequence=meeting.sequence, key=str(meeting.sequence), from_poll=from_poll)
 
 
 def send_updates(participants: list[Participant], meeting: Meeting, note: str | None, *,
@@ -158,14 +159,15 @@ def prepare(messages: list[OutboxMessage]) -> dict[int, Content | str]:
             sequence, calendar = meeting.sequence, not unsent[meeting.id]
         # A colleague is told who sent them in every mail that asks them to come.
         sent_by = who_sent(participant) if message.kind in ("invitation", "update", "reminder") else None
+        from_poll = bool(args.get("from_poll"))
         key = (meeting.uid, meeting.updated_at, message.kind, language, sequence, args.get("note"),
-               participant.kind, participant.status, feed is not None, asked_again, calendar, sent_by)
+               participant.kind, participant.status, feed is not None, asked_again, calendar, sent_by, from_poll)
         letter = letters.get(key)
         if letter is None:
             letter = letters[key] = _Letter(meeting, message.kind, language, schedules[meeting.id],
                                             sequence=sequence, note=key[5], shape=participant, feed=feed is not None,
                                             stamp=stamp, asked_again=asked_again, calendar=calendar,
-                                            sent_by=sent_by)
+                                            sent_by=sent_by, from_poll=from_poll)
         contents[message.id] = letter.to(participant, feed, delegated.get(participant.id, (None, None)))
     return contents
 
@@ -220,13 +222,13 @@ class _Letter:
 
     def __init__(self, meeting: Meeting, name: str, language: str, schedule, *, sequence: int, note: str | None,
                  shape: Participant, feed: bool, stamp, asked_again: bool = False, calendar: bool = True,
-                 sent_by: SentBy | None = None):
+                 sent_by: SentBy | None = None, from_poll: bool = False):
         kind = KINDS[name]
         config = current_app.config
         meeting, schedule = in_language(meeting, language), schedule_in_language(schedule, language)
         self.kind, self.language = kind, language
         self._context = dict(meeting=meeting, note=note, schedule=schedule, language=language, kind=name,
-                             asked_again=asked_again, sent_by=sent_by,
+                             asked_again=asked_again, sent_by=sent_by, from_poll=from_poll,
                              meeting_url=absolute_url("events_public.detail", slug=meeting.slug)
                              if meeting.is_public else None)
         with force_locale(language):

@@ -92,10 +92,12 @@ def not_yet_invited(meeting: Meeting) -> list[Participant]:
     return [p for p in invitees(meeting) if p.invited_at is None and p.status == ParticipantStatus.INVITED]
 
 
-def send_invitations(meeting: Meeting) -> int:
+def send_invitations(meeting: Meeting, *, from_poll: bool = False) -> int:
     """Queue an invitation for every invitee not yet invited; returns how many.
 
     The first sending records what was sent, so later changes can be offered as an update.
+    ``from_poll``: the date was found with a poll, and the letters say that the person's
+    vote is their starting answer.
     """
     _require_open(meeting)
     pending = not_yet_invited(meeting)
@@ -108,7 +110,7 @@ def send_invitations(meeting: Meeting) -> int:
     db.session.execute(update(Participant).where(among(Participant.id, [p.id for p in pending]))
                        .values(invited_at=utcnow(), sent_sequence=meeting.sequence)
                        .execution_options(synchronize_session="fetch"))
-    notifications.send_invitations(pending, meeting)
+    notifications.send_invitations(pending, meeting, from_poll=from_poll)
     if meeting.sent_fingerprint is None:
         record_sent_details(meeting)
     db.session.flush()

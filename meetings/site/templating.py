@@ -17,6 +17,7 @@ from meetings.events.models import Meeting, MeetingStatus
 from meetings.mail.models import OutboxStatus
 from meetings.participants.labels import participant_status_label
 from meetings.participants.models import ParticipantKind, ParticipantStatus
+from meetings.polls.states import PollAnswer, PollState
 from meetings.participants.services import invitee_counts
 
 
@@ -91,7 +92,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["day_time_short"] = formatting.day_time_short
     app.jinja_env.globals["zone_label"] = formatting.zone_label
     # Templates compare statuses with the enum members, never with spelled-out values.
-    for enum_type in (MeetingStatus, OutboxStatus, ParticipantKind, ParticipantStatus, PostStatus):
+    for enum_type in (MeetingStatus, OutboxStatus, ParticipantKind, ParticipantStatus, PostStatus, PollState,
+                      PollAnswer):
         app.jinja_env.globals[enum_type.__name__] = enum_type
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -24,6 +24,8 @@ from meetings.followup.models import ActionItem, MinutesReader
 from meetings.followup.services import save_minutes
 from meetings.mail.models import OutboxMessage
 from meetings.pages.models import ContactMessage
+from meetings.polls import services as poll_services
+from meetings.polls.services import SlotTimes
 from meetings.registration.models import RegistrationQuestion
 from tests import factories
 from tests.factories import future
@@ -247,6 +249,14 @@ def seed() -> dict[str, list]:
                                status="waiting", waitlist_position=2, confirmed_at=future(-1),
                                token="fuzz-waiting2-0123456789abcdefghijklmnopqrstuvwxyz")
     draft_meeting = factories.make_meeting(title="Draft meeting", slug="draft-meeting", status="draft", venue=venue)
+    # Date polls: one sent (answers, reminders, choosing), one not yet sent, on two drafts.
+    slots = [SlotTimes(future(40), future(40) + timedelta(hours=2)), SlotTimes(future(47), future(47) + timedelta(hours=2))]
+    sent_poll = poll_services.create_poll(draft_meeting, slots, [contact])
+    poll_services.send_poll(sent_poll)
+    unsent_poll = poll_services.create_poll(
+        factories.make_meeting(title="Draft to poll", slug="draft-to-poll", status="draft", venue=venue), slots, [contact])
+    no_poll_yet = factories.make_meeting(title="Draft without poll", slug="draft-without-poll", status="draft",
+                                         venue=venue)
     held = factories.make_meeting(agenda=2, title="Core Team March", slug="core-team-march", status="held",
                                   starts_at=future(-20), visibility="invitation")
     attendee = factories.make_participant(held, colleague, token=TOKENS["held"], status="accepted", attended=True)
@@ -304,14 +314,15 @@ def seed() -> dict[str, list]:
     db.session.flush()
     return {
         "identity_id": [identity.id], "entry_id": [domain.id],
-        "meeting_id": [meeting.id, held.id, draft_meeting.id, earlier.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
+        "meeting_id": [meeting.id, held.id, draft_meeting.id, earlier.id, no_poll_yet.id], "venue_id": [venue.id], "organisation_id": [organisation.id],
         "contact_id": [contact.id], "group_id": [group.id], "user_id": [organiser.id, other_user.id],
         "topic_id": [topic.id], "post_id": [draft.id, published.id],
         "message_id": sorted({failed.id, held_reply.id, failed_reply.id}), "proposal_id": [proposal.id],
         "action_id": [action.id], "item_id": [item.id for item in meeting.agenda_items + held.agenda_items],
         "question_id": list(db.session.scalars(select(RegistrationQuestion.id))),
         "participant_id": [invitee.id, registered.id, pending.id, waiting.id, attendee.id],
-        "token": [*TOKENS.values(), FEED_TOKEN, reader_token], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
+        "token": [*TOKENS.values(), FEED_TOKEN, reader_token, sent_poll.voters[0].token],
+        "poll_id": [sent_poll.id, unsent_poll.id], "slot_id": [slot.id for slot in sent_poll.slots], "slug": [meeting.slug, held.slug, published.slug, topic.slug],
         "direction": ["up", "down"], "change": ["done", "open"],
         "page_key": ["about", "privacy"], "language": ["de"], "contact_message_id": [enquiry.id],
     }

@@ -35,6 +35,7 @@ ENUMS = {
 }
 # The same word meaning something else: (file, the text around it).
 UNRELATED = {
+    ("meetings/polls/states.py", 'CANCELLED = "cancelled"'),  # a poll's own state (PollState)
     ("meetings/blog/services.py", 'sub(entry, "published",'),  # the Atom element <published>
     ("meetings/inbound/states.py", 'DELEGATED = "delegated"'),  # why a reply was applied: a reason code
     ("meetings/inbound/mailbox.py", 'action != "failed"'),  # a delivery report's Action field (RFC 3464)

@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 # ("Invitees (3)", "New contacts: 3"), is a place or a line ("number 2", "line 7"), or the
 # words around it do not change with it ("3 of 5 present"). Any other count needs ngettext.
 SINGULAR_ONLY = {
+    # A poll's numbered options and its counts per answer (labels beside a number, not nouns).
+    "%(yes)d yes, %(maybe)d if need be, %(no)d no",
+    "Option %(num)d",
+    "The same date and time as option %(num)d.",
+    "Enter between %(low)d and %(high)d dates.",
     "%(name)s is now number %(position)d on the waiting list.",
     "%(name)s is on the waiting list, number %(position)d.",
     "%(count)d of %(total)d (%(share)s)",
