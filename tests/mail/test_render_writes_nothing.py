@@ -73,12 +73,22 @@ def test_rendering_an_email_writes_nothing(tokenless, template):
                    # A proposal of another time (declinecounter) and a mail passed on (inbound_forward).
                    proposal=SimpleNamespace(starts_at=meeting.starts_at, ends_at=meeting.ends_at), comment="No.",
                    parsed=SimpleNamespace(sender="lena@example.org", sender_name="Lena", subject="Late",
-                                          body_text="Ten minutes late."))
+                                          body_text="Ten minutes late."),
+                   # A date poll and one of its dates (poll_*), a contact-form message (contact_*),
+                   # circulated minutes (minutes_circulated).
+                   poll=SimpleNamespace(slots=[meeting], deadline_at=meeting.starts_at, hold_dates=True, note="Bring dates."),
+                   slot=meeting, vote_url="http://meetings.test/poll", note="Please answer.", name="Lena",
+                   message=SimpleNamespace(name="Lena", email="lena@example.org", organisation="Institute",
+                                           subject="A question", message="Hello."),
+                   detail_url="http://meetings.test/manage/message", site_url="http://meetings.test/",
+                   version=SimpleNamespace(number=1), comment_url="http://meetings.test/minutes",
+                   content={"items": [], "decisions": [], "next_meeting_on": None, "next_meeting_note": None})
     with writes() as seen:
         body = render_template(template, **context)
         assert not db.session.new and not db.session.dirty
     assert seen == {"flushes": [], "statements": []}
-    assert meeting.title in body
+    # A contact-form mail is about no meeting.
+    assert (context["message"].name if template.startswith("emails/contact_") else meeting.title) in body
     assert tokenless.contact.feed_token is None
 
 
