@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from config import testing_config
 from meetings import create_app
 from meetings.extensions import db
-from tests import factories
+from tests import factories, routing_cache
 from tests.helpers import login
 
 BACKENDS = ("sqlite", "postgresql")
@@ -41,6 +41,8 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "single_backend: run on SQLite only")
+    # Each test's app compiles the same URL rules: compile each once per process.
+    routing_cache.install()
     # Each test makes its own app, and each app its own Jinja environment, which would parse
     # and compile every template it renders again: Jinja's bytecode cache, shared by the
     # process's apps, compiles each template once per run (the templates do not change).

@@ -4,11 +4,13 @@ passed), email, URL, zone and choice fields."""
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.form import BaseForm as _WTFormsBaseForm
 from wtforms.validators import URL, Length, Optional, StopValidation, ValidationError
 from wtforms.validators import InputRequired as _InputRequired
@@ -153,10 +155,38 @@ def valid_zone(form, field):
         raise ValidationError(_l("Unknown time zone. Choose one from the list, e.g. Europe/Amsterdam."))
 
 
+@lru_cache(maxsize=1)
+def _zone_options() -> str:
+    return "".join(widgets.Select.render_option(Choice(value=z, label=z, selected=False, render_kw=None)) for z in zone_names())
+
+
+class ZoneSelect(widgets.Select):
+    """The zone list: the same 400-odd options on every form, so they are rendered once per
+    process and only the chosen zone is marked (WTForms would render each option on every
+    page: two thirds of the meeting form's rendering). Renders what ``widgets.Select``
+    renders for a field with the default zone choices."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        options = _zone_options()
+        if offered_zone(field.data):
+            option = f'<option value="{field.data}">'
+            options = options.replace(option, f'<option selected value="{field.data}">', 1)
+        return Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
 class ZoneField(SelectField):
     """IANA time zone, chosen from the zones this machine knows."""
 
+    widget = ZoneSelect()
+
     def __init__(self, label=None, validators=None, **kwargs):
+        if "choices" in kwargs:  # another list of zones: WTForms renders it
+            kwargs.setdefault("widget", widgets.Select())
         kwargs.setdefault("choices", [SelectChoice(z) for z in zone_names()])
         kwargs.setdefault("default", "Europe/Amsterdam")
         super().__init__(label, validators=[*(validators or []), valid_zone], validate_choice=False, **kwargs)

@@ -174,3 +174,27 @@ def test_a_name_may_still_differ_only_in_case_from_itself(app, world, model, for
     assert response.status_code == 302, text_of(response)[:2000]
     db.session.expire_all()
     assert row.name == row.name.upper() and row.name_key == row.name.casefold()
+
+
+@pytest.mark.parametrize("data", ["Europe/Amsterdam", "America/Argentina/Buenos_Aires", "Pacific/Chatham", None, "",
+                                  "Europe/Nowhere", "Mars/Olympus\"<x>", "x" * 5000, "UTC"])
+def test_the_zone_list_renders_as_wtforms_renders_it(app, data):
+    """The zone options are rendered once per process (core.forms.ZoneSelect): the page
+    gets what WTForms' own Select would render for the same field, chosen zone marked."""
+    from wtforms import Form, widgets
+
+    from meetings.core.forms import ZoneField
+
+    class Kept(Form):
+        timezone = ZoneField("Time zone")
+
+    class Ordinary(Form):
+        timezone = ZoneField("Time zone", widget=widgets.Select())
+
+    kept, ordinary = Kept(data={"timezone": data}), Ordinary(data={"timezone": data})
+    assert type(kept.timezone.widget).__name__ == "ZoneSelect"
+    for render_kw in ({}, {"required": True, "aria-describedby": "tz-help", "class": "wide"}):
+        html = kept.timezone(**render_kw)
+        assert html == ordinary.timezone(**render_kw)
+        assert html.count(" selected ") == (1 if data in ("Europe/Amsterdam", "America/Argentina/Buenos_Aires",
+                                                           "Pacific/Chatham") else 0)
