@@ -4,6 +4,7 @@ Every answer is JSON, errors too; GETs are open to every origin (CORS), rate lim
 app's limiter, and conditional (ETag, 304)."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from flask import Flask, current_app, request
@@ -35,6 +36,44 @@ class _Blueprint(Blueprint):
 
 
 class _Api(Api):
+    """flask-smorest's Api, with the OpenAPI document built when it is first asked for.
+
+    flask-smorest builds it with the app: half of ``create_app``'s CPU time (0.03 of 0.056 s
+    on this machine), paid by every worker and every test's app whether or not anyone reads
+    the document. Built here on first use, once per app, under a lock."""
+
+    def __init__(self, *args, **kwargs):
+        self._built_spec = None
+        self._spec_kwargs_deferred = None
+        self._blueprints_deferred = []
+        self._building = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        if self._built_spec is None and self._spec_kwargs_deferred is not None:
+            with self._building:
+                if self._spec_kwargs_deferred is not None:
+                    kwargs, self._spec_kwargs_deferred = self._spec_kwargs_deferred, None
+                    Api._init_spec(self, **kwargs)
+                    for blp, name, parameters in self._blueprints_deferred:
+                        blp.register_views_in_doc(self, self._app, self._built_spec, name=name, parameters=parameters)
+                        self._built_spec.tag({"name": name, "description": blp.description})
+        return self._built_spec
+
+    @spec.setter
+    def spec(self, value):
+        self._built_spec = value
+
+    def _init_spec(self, **kwargs):
+        self._spec_kwargs_deferred = kwargs
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._blueprints_deferred.append((blp, name, parameters))
+
     def _register_error_handlers(self):
         # Errors under /api/ answer JSON (see init_api); the site's pages keep their HTML errors.
         pass

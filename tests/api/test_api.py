@@ -166,3 +166,26 @@ def test_the_openapi_document_is_generated(client, app):
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/events", "/api/v1/events/{meeting_id}", "/api/v1/organisations",
             "/api/v1/posts"} <= set(spec["paths"])
+
+
+def test_the_document_built_on_first_use_is_the_one_flask_smorest_builds(client, app):
+    """meetings.api.views._Api builds the OpenAPI document when it is first asked for; it is
+    the document flask-smorest's own Api builds with the app for the same blueprint."""
+    from flask import Flask
+    from flask_smorest import Api
+
+    from meetings.api.views import bp
+
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    assert api._built_spec is None  # nothing built before anyone asked
+    lazy = client.get("/api/v1/openapi.json").get_json()
+    assert api._built_spec is not None
+
+    eager_app = Flask("eager")
+    keys = ("API_TITLE", "API_VERSION", "OPENAPI_VERSION", "OPENAPI_URL_PREFIX", "OPENAPI_JSON_PATH")
+    eager_app.config.update({key: app.config[key] for key in keys})
+    eager_app.url_map.converters = app.url_map.converters  # the app's own id converter, documented too
+    eager = Api(eager_app, spec_kwargs={"servers": [{"url": "/"}]})
+    eager.register_blueprint(bp)
+    assert lazy == eager.spec.to_dict()
+    assert len(lazy["paths"]) >= 4
