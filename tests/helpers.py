@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import contextmanager
 
 from sqlalchemy import event
+
+from meetings.extensions import db
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -70,3 +73,26 @@ def assert_newer_copy(client, url: str, before, after) -> None:
     assert old <= new <= utcnow()
     by_date = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
     assert by_date.status_code == 200 and by_date.headers["ETag"] == after.headers["ETag"]
+
+
+def run_together(app, *jobs):
+    """Run each job in a thread of its own with its own app context, started at once; their errors back."""
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def run(job):
+        with app.app_context():
+            try:
+                barrier.wait()
+                job()
+            except BaseException as exc:  # reported to the test, which fails on any
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors

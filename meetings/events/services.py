@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Protocol, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
 from meetings.core.names import find_by_name
@@ -81,6 +81,22 @@ def get_meeting(meeting_id: int) -> Meeting | None:
     return db.session.scalar(
         select(Meeting).where(Meeting.id == meeting_id)
         .options(selectinload(Meeting.venue), selectinload(Meeting.topics), selectinload(Meeting.agenda_items)))
+
+
+def lock_meeting(meeting_id: int) -> Meeting:
+    """Lock the meeting's row until the transaction ends and return it freshly loaded.
+
+    PostgreSQL: ``FOR NO KEY UPDATE``, which waits for other seat changes but not for
+    inserts of participants (their foreign key takes only a key-share lock). SQLite:
+    a no-op write takes the database's write lock, as ``BEGIN IMMEDIATE`` would.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE meetings SET sequence = sequence WHERE id = :id"), {"id": meeting_id})
+        query = select(Meeting).where(Meeting.id == meeting_id)
+    else:
+        query = select(Meeting).where(Meeting.id == meeting_id).with_for_update(key_share=True)
+    return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 def list_meetings(tab: str, now: datetime | None = None) -> list[Meeting]:

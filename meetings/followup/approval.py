@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from meetings.auth.models import User
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting
+from meetings.events.services import lock_meeting
 from meetings.extensions import db
 from meetings.followup import services
 from meetings.followup.models import MinutesComment, MinutesReader, MinutesVersion
@@ -58,7 +59,9 @@ def versions(meeting: Meeting) -> list[MinutesVersion]:
     return list(db.session.scalars(
         select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
         .options(selectinload(MinutesVersion.approved_by), selectinload(MinutesVersion.approved_at_meeting))
-        .order_by(MinutesVersion.number.desc())))
+        .order_by(MinutesVersion.number.desc())
+        # As the database has them now: after a lock, another request's step shows.
+        .execution_options(populate_existing=True)))
 
 
 def minutes_changed(meeting: Meeting) -> MinutesVersion | None:
@@ -128,7 +131,12 @@ def circulate(meeting: Meeting) -> tuple[MinutesVersion, int]:
     """Freeze the draft and queue it to everyone recorded present with an address, each
     in their language with their personal comment link. Flushes; returns the version and
     how many emails were queued. Raises :class:`MinutesError`: ``no_minutes`` (nothing
-    recorded), ``unchanged`` (circulated or approved as it stands), ``no_recipients``."""
+    recorded), ``unchanged`` (circulated or approved as it stands), ``no_recipients``.
+
+    Two organisers circulating at once: the meeting's row is locked first, so the second
+    waits, then finds the version circulated and is refused with ``unchanged``; the minutes
+    go out once."""
+    lock_meeting(meeting.id)
     latest = minutes_changed(meeting)
     if latest is None:
         raise MinutesError("no_minutes")
@@ -158,7 +166,9 @@ def approve(meeting: Meeting, approved_by: User | None, approved_on: date, at_me
     """Record the approval of the circulated version. Flushes. Raises :class:`MinutesError`:
     ``no_minutes``, ``circulate_first`` (the newest version is a draft), ``already_approved``,
     ``before_circulation`` (the day lies before the circulation), ``not_later`` (the meeting
-    named is not a later one)."""
+    named is not a later one). Locks the meeting's row first: of two approvals at once, or an
+    approval racing a circulation, each sees the other's outcome."""
+    lock_meeting(meeting.id)
     latest = status(meeting).latest
     if latest is None:
         raise MinutesError("no_minutes")

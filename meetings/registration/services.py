@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +24,7 @@ from meetings.core.names import name_key
 from meetings.core.spreadsheets import local_moment
 from meetings.core.types import utcnow
 from meetings.events.models import Meeting, MeetingStatus
+from meetings.events.services import lock_meeting
 from meetings.extensions import db
 from meetings.mail.outbox import erase_for_participant
 from meetings.network.models import Organisation
@@ -108,22 +109,6 @@ def registration_state(meeting: Meeting, now: datetime | None = None) -> str:
     if state == "open" and not meeting.waitlist_enabled and free_places(meeting) == 0:
         return "full"
     return state
-
-
-def lock_meeting(meeting_id: int) -> Meeting:
-    """Lock the meeting's row until the transaction ends and return it freshly loaded.
-
-    PostgreSQL: ``FOR NO KEY UPDATE``, which waits for other seat changes but not for
-    inserts of participants (their foreign key takes only a key-share lock). SQLite:
-    a no-op write takes the database's write lock, as ``BEGIN IMMEDIATE`` would.
-    """
-    session = db.session
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE meetings SET sequence = sequence WHERE id = :id"), {"id": meeting_id})
-        query = select(Meeting).where(Meeting.id == meeting_id)
-    else:
-        query = select(Meeting).where(Meeting.id == meeting_id).with_for_update(key_share=True)
-    return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 # --- finding people ------------------------------------------------------------------

@@ -4,19 +4,22 @@ freeze, edit again and approve again; and every refusal on the way."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from meetings.events.models import Meeting
 from meetings.extensions import db
+from meetings.followup import approval
 from meetings.followup.models import MinutesComment, MinutesReader, MinutesVersion
 from meetings.followup.states import MinutesState
 from meetings.mail.delivery import deliver_due
 from tests import factories
 from tests.followup.scenario import make_held_meeting
-from tests.helpers import post_form, text_of
+from tests.helpers import post_form, run_together, text_of
 
 SUBJECTS = {"katrin@ihk.example": "Protokoll zur Stellungnahme: Core Team kick-off meeting",
             "bas@saxion.example": "Notulen voor uw opmerkingen: Core Team kick-off meeting",
@@ -249,3 +252,61 @@ def test_an_unknown_comment_link_is_404_and_the_pages_need_a_login(client, held)
     assert client.get("/minutes/" + "x" * 300).status_code == 404
     assert client.get(minutes_url(held)).status_code == 302
     assert client.get("/manage/decisions/").status_code == 302
+
+
+def _slowly(monkeypatch, name):
+    """Hold each caller of ``approval.<name>`` a moment, so that two steps overlap."""
+    original = getattr(approval, name)
+
+    def slow(*args, **kwargs):
+        result = original(*args, **kwargs)
+        time.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(approval, name, slow)
+
+
+def _step(meeting_id, act, outcomes):
+    """One organiser's step in a thread of its own: "done", or the refusal's code."""
+    def job():
+        try:
+            act(db.session.get(Meeting, meeting_id))
+            db.session.commit()
+        except approval.MinutesError as refused:
+            db.session.rollback()
+            outcomes.append(refused.code)
+        else:
+            outcomes.append("done")
+    return job
+
+
+def test_two_organisers_circulating_at_once_send_the_minutes_once(manual_app, organiser_client, smtp_server,
+                                                                   held, monkeypatch):
+    save(organiser_client, held)
+    _slowly(monkeypatch, "recipients")
+    meeting_id = held.meeting.id
+    db.session.remove()
+    outcomes = []
+    errors = run_together(manual_app, *[_step(meeting_id, approval.circulate, outcomes)] * 2)
+    assert errors == []
+    assert sorted(outcomes) == ["done", "unchanged"]
+    assert db.session.scalar(select(func.count()).select_from(MinutesVersion)) == 1
+    assert latest(held).state == MinutesState.CIRCULATED
+    deliver_due()
+    time.sleep(0.2)
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.recorder.wait_for(3)) == sorted(SUBJECTS)
+    assert len(smtp_server.recorder.messages) == 3
+
+
+def test_two_approvals_at_once_record_one(manual_app, organiser_client, held, monkeypatch):
+    save(organiser_client, held)
+    assert circulate(organiser_client, held).status_code == 302
+    _slowly(monkeypatch, "status")
+    meeting_id = held.meeting.id
+    db.session.remove()
+    outcomes = []
+    approve_today = _step(meeting_id, lambda m: approval.approve(m, None, date.today(), None, None), outcomes)
+    errors = run_together(manual_app, approve_today, approve_today)
+    assert errors == []
+    assert sorted(outcomes) == ["already_approved", "done"]
+    assert latest(held).state == MinutesState.APPROVED

@@ -12,31 +12,9 @@ from meetings.inbound import handlers, services
 from meetings.inbound.models import InboundMessage
 from meetings.invitations import services as invitations
 from meetings.participants.models import Participant
+from tests.helpers import run_together
 from tests.inbound.conftest import reply_to
 from tests.inbound.replies import outlook_reply
-
-
-def run_together(app, *jobs):
-    """Run each job in a thread of its own with its own app context, started at once; their errors back."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job):
-        with app.app_context():
-            try:
-                barrier.wait()
-                job()
-            except BaseException as exc:  # reported to the test, which fails on any
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 def test_the_same_reply_through_two_doors_at_once_is_applied_once(app, sent, monkeypatch):
